@@ -1,0 +1,28 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "AzFuse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AzFuse", targets: ["AzFuse"]),
+        .executable(name: "azfuse", targets: ["azfuse"]),
+    ],
+    targets: [
+        .target(
+            name: "AzFuse",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "azfuse",
+            dependencies: ["AzFuse"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "AzFuseTests",
+            dependencies: ["AzFuse", "azfuse"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

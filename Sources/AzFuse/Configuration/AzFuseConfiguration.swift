@@ -1,0 +1,48 @@
+/// Everything an ``AzFuse`` instance needs: whether mapping is on, the mounts, the storage accounts, and where
+/// azcopy is.
+///
+/// Build one in code, or load the azfuse-compatible environment variables and YAML files with
+/// ``fromEnvironment(_:currentDirectory:)``.
+///
+/// ```swift
+/// let configuration = AzFuseConfiguration(
+///     mounts: [Mount(local: "data", remote: "azfuse_data", cache: "/tmp/azfuse/data", storageAccount: "main")],
+///     storageAccounts: ["main": StorageAccount(accountName: "mydata", containerName: "train", sasToken: sas)]
+/// )
+/// let fuse = try AzFuse(configuration: configuration)
+/// ```
+public struct AzFuseConfiguration: Sendable {
+    /// Whether mounts apply. When `false` (azfuse's default), every path is a plain local file.
+    public var isEnabled: Bool
+    /// The mapping rules, in priority order: the first mount whose ``Mount/local`` prefix matches wins.
+    public var mounts: [Mount]
+    /// The storage accounts that mounts name, by name.
+    public var storageAccounts: [String: StorageAccount]
+    /// The azcopy executable to use; `nil` means `~/code/azcopy/azcopy` if it exists, else `azcopy` on `PATH`.
+    public var azcopyPath: String?
+    /// The directory that relative ``Mount/local`` prefixes are resolved against; `nil` means the current directory
+    /// at the time the ``AzFuse`` instance is created.
+    public var baseDirectory: String?
+
+    /// Creates a configuration.
+    ///
+    /// - Parameters:
+    ///   - isEnabled: Whether mounts apply; defaults to `true` for a configuration built in code.
+    ///   - mounts: The mapping rules, first match wins.
+    ///   - storageAccounts: The storage accounts by name.
+    ///   - azcopyPath: The azcopy executable, or `nil` to search the default places.
+    ///   - baseDirectory: The directory relative mount prefixes are resolved against, or `nil` for the current one.
+    public init(
+        isEnabled: Bool = true,
+        mounts: [Mount] = [],
+        storageAccounts: [String: StorageAccount] = [:],
+        azcopyPath: String? = nil,
+        baseDirectory: String? = nil
+    ) {
+        self.isEnabled = isEnabled
+        self.mounts = mounts
+        self.storageAccounts = storageAccounts
+        self.azcopyPath = azcopyPath
+        self.baseDirectory = baseDirectory
+    }
+}
