@@ -4,7 +4,7 @@ import Foundation
 public struct BlobProperties: Sendable, Hashable {
     /// The blob's length in bytes.
     public var size: Int64
-    /// The entity tag that changes whenever the blob does (quotes included, as the service sends it).
+    /// The entity tag that changes whenever the blob does, in its quoted form (`"0x8D..."`) whatever the source.
     public var etag: String
     /// When the blob was last written, if known.
     public var lastModified: Date?

@@ -76,10 +76,15 @@ final class ListBlobsParser: NSObject, XMLParserDelegate {
         text = ""
     }
 
+    /// Listings report ETags bare (`0x8D...`) while blob responses quote them (`"0x8D..."`): use the quoted form.
+    private static func quoted(_ etag: String) -> String {
+        etag.isEmpty || etag.hasPrefix("\"") ? etag : "\"\(etag)\""
+    }
+
     private func blobProperties() -> BlobProperties {
         BlobProperties(
             size: fields["Content-Length"].flatMap { Int64($0) } ?? 0,
-            etag: fields["Etag"] ?? "",
+            etag: Self.quoted(fields["Etag"] ?? ""),
             lastModified: fields["Last-Modified"].flatMap(HTTPDate.parseRFC1123),
             contentMD5: fields["Content-MD5"].flatMap { $0.isEmpty ? nil : $0 },
             contentType: fields["Content-Type"].flatMap { $0.isEmpty ? nil : $0 },
