@@ -18,6 +18,12 @@ let package = Package(
             dependencies: ["AzFuse"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "azfuse-benchmark",
+            dependencies: ["AzFuse"],
+            path: "Sources/azfuse-benchmark",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "AzFuseTests",
             dependencies: ["AzFuse", "azfuse"],

@@ -1,5 +1,5 @@
 /// The compression function of a Merkle–Damgård hash with 64-byte blocks and a 64-bit message length (MD5, SHA-256).
-protocol BlockCompression: Sendable {
+package protocol BlockCompression: Sendable {
     /// The initial chaining state.
     init()
     /// Whether the padded message length is written big-endian (SHA-256) or little-endian (MD5).
@@ -13,19 +13,19 @@ protocol BlockCompression: Sendable {
 /// An incremental hash over a ``BlockCompression``: feed bytes in any number of pieces, then ``finalize()``.
 ///
 /// Whole blocks are compressed straight from the caller's buffer; only a partial block (under 64 bytes) is copied.
-struct BlockHasher<Compression: BlockCompression>: Sendable {
-    static var blockSize: Int { 64 }
+package struct BlockHasher<Compression: BlockCompression>: Sendable {
+    package static var blockSize: Int { 64 }
 
     private var compression = Compression()
     private var pending: [UInt8] = []
     private var totalBytes: UInt64 = 0
 
-    init() {
+    package init() {
         pending.reserveCapacity(Self.blockSize)
     }
 
     /// Adds `bytes` to the message.
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
         totalBytes &+= UInt64(bytes.count)
         var remaining = bytes[...]
@@ -45,7 +45,7 @@ struct BlockHasher<Compression: BlockCompression>: Sendable {
     }
 
     /// Adds the bytes of `data` (an array, `Data`, a slice...) to the message.
-    mutating func update(_ data: some Sequence<UInt8>) {
+    package mutating func update(_ data: some Sequence<UInt8>) {
         let handled: Void? = data.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
         if handled == nil {
             Array(data).withUnsafeBytes { update($0) }
@@ -53,7 +53,7 @@ struct BlockHasher<Compression: BlockCompression>: Sendable {
     }
 
     /// Pads the message and returns its digest. The hasher must not be used afterwards.
-    mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         let bitLength = totalBytes &* 8
         var tail = pending
         tail.append(0x80)
@@ -69,7 +69,7 @@ struct BlockHasher<Compression: BlockCompression>: Sendable {
     }
 
     /// Returns the digest of `data` in one call.
-    static func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
+    package static func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
         var hasher = Self()
         hasher.update(data)
         return hasher.finalize()

@@ -1,18 +1,18 @@
 /// An incremental MD5 (RFC 1321) hasher, used for Azure's `Content-MD5` integrity checks, not for security.
-typealias MD5 = BlockHasher<MD5Compression>
+package typealias MD5 = BlockHasher<MD5Compression>
 
 /// The MD5 compression function, fully unrolled.
-struct MD5Compression: BlockCompression {
-    static let lengthIsBigEndian = false
+package struct MD5Compression: BlockCompression {
+    package static let lengthIsBigEndian = false
 
     private var s0: UInt32 = 0x6745_2301
     private var s1: UInt32 = 0xefcd_ab89
     private var s2: UInt32 = 0x98ba_dcfe
     private var s3: UInt32 = 0x1032_5476
 
-    init() {}
+    package init() {}
 
-    mutating func compress(_ blocks: UnsafeRawBufferPointer) {
+    package mutating func compress(_ blocks: UnsafeRawBufferPointer) {
         var offset = 0
         while offset + 64 <= blocks.count {
             compressBlock(blocks.baseAddress! + offset)
@@ -20,7 +20,7 @@ struct MD5Compression: BlockCompression {
         }
     }
 
-    var digest: [UInt8] {
+    package var digest: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         for word in [s0, s1, s2, s3] {

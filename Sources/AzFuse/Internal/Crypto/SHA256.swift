@@ -1,9 +1,9 @@
 /// An incremental SHA-256 (FIPS 180-4) hasher.
-typealias SHA256 = BlockHasher<SHA256Compression>
+package typealias SHA256 = BlockHasher<SHA256Compression>
 
 /// The SHA-256 compression function.
-struct SHA256Compression: BlockCompression {
-    static let lengthIsBigEndian = true
+package struct SHA256Compression: BlockCompression {
+    package static let lengthIsBigEndian = true
 
     private static let roundConstants: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
@@ -25,9 +25,9 @@ struct SHA256Compression: BlockCompression {
     private var h6: UInt32 = 0x1f83_d9ab
     private var h7: UInt32 = 0x5be0_cd19
 
-    init() {}
+    package init() {}
 
-    mutating func compress(_ blocks: UnsafeRawBufferPointer) {
+    package mutating func compress(_ blocks: UnsafeRawBufferPointer) {
         Self.roundConstants.withUnsafeBufferPointer { constants in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
                 var offset = 0
@@ -89,7 +89,7 @@ struct SHA256Compression: BlockCompression {
         h7 &+= h
     }
 
-    var digest: [UInt8] {
+    package var digest: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         for word in [h0, h1, h2, h3, h4, h5, h6, h7] {

@@ -1,0 +1,45 @@
+import AzFuse
+import Foundation
+
+/// `azfuse-benchmark`: measures the native Blob client against curl (and the hashers against coreutils) on a local
+/// blob emulator, and prints a table.
+@main
+enum AzFuseBenchmark {
+    /// Every section, in run order. Add new sections here.
+    static let sections: [any BenchmarkSection] = [HashingSection(), LargeBlobSection(), SmallBlobsSection()]
+
+    static func main() async {
+        do {
+            let options = try BenchmarkOptions(arguments: Array(CommandLine.arguments.dropFirst()))
+            try await run(options)
+        } catch {
+            FileHandle.standardError.write(Data("azfuse-benchmark: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    private static func run(_ options: BenchmarkOptions) async throws {
+        let selected = sections.filter { options.sections?.contains($0.name) ?? true }
+        guard !selected.isEmpty else { throw BenchmarkError("no such section; known: \(sections.map(\.name))") }
+        let workDirectory = options.workRoot + "/azfuse-benchmark-\(getpid())"
+        try FileManager.default.createDirectory(atPath: workDirectory + "/emulator", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        let emulator = try await EmulatorServer.start(
+            script: options.emulatorScript, dataDirectory: workDirectory + "/emulator")
+        defer { emulator.process.kill() }
+
+        let client = try BlobClient(account: emulator.account(container: "benchmark"))
+        try await client.createContainer()
+        let sas = try client.makeContainerSAS(permissions: .all, expiresOn: Date() + 86_400)
+        let context = BenchmarkContext(options: options, client: client, sasToken: sas, workDirectory: workDirectory)
+
+        var rows: [BenchmarkRow] = []
+        for section in selected {
+            print("running \(section.name)...")
+            rows += try await section.run(in: context)
+        }
+        print("")
+        print(ReportTable.render(rows))
+        print("native/ref > 1 means the native side is faster (reference time / native time).")
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Command-line options of `azfuse-benchmark`.
+struct BenchmarkOptions: Sendable {
+    var emulatorScript = "Tests/BlobEmulator/blob_emulator.py"
+    var workRoot = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    var sections: [String]? = nil
+    var largeMiB = 1024
+    var smallCount = 1000
+    var smallKiB = 4
+    var smallParallelism = 32
+    var hashMiB = 256
+
+    static let usage = """
+        usage: azfuse-benchmark [--emulator PATH] [--work-root DIR] [--sections hashing,large,small]
+                                [--large-mib N] [--small-count N] [--small-kib N] [--small-parallelism N]
+                                [--hash-mib N]
+        Starts the blob emulator (python3 PATH, default Tests/BlobEmulator/blob_emulator.py from the current
+        directory) and prints the native client's throughput beside curl's and the hash speeds beside coreutils'.
+        """
+
+    /// Parses `arguments` (without the program name).
+    init(arguments: [String]) throws {
+        var remaining = arguments[...]
+        func value(_ flag: String) throws -> String {
+            guard let value = remaining.popFirst() else { throw BenchmarkError("\(flag) needs a value\n\(Self.usage)") }
+            return value
+        }
+        func number(_ flag: String) throws -> Int {
+            guard let number = Int(try value(flag)), number > 0 else {
+                throw BenchmarkError("\(flag) needs a positive number")
+            }
+            return number
+        }
+        while let flag = remaining.popFirst() {
+            switch flag {
+            case "--emulator": emulatorScript = try value(flag)
+            case "--work-root": workRoot = try value(flag)
+            case "--sections": sections = try value(flag).split(separator: ",").map(String.init)
+            case "--large-mib": largeMiB = try number(flag)
+            case "--small-count": smallCount = try number(flag)
+            case "--small-kib": smallKiB = try number(flag)
+            case "--small-parallelism": smallParallelism = try number(flag)
+            case "--hash-mib": hashMiB = try number(flag)
+            case "-h", "--help": throw BenchmarkError(Self.usage)
+            default: throw BenchmarkError("unknown option \(flag)\n\(Self.usage)")
+            }
+        }
+    }
+}
+
+/// A benchmark failure, printed as is.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
