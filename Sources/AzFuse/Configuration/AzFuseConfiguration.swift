@@ -23,6 +23,8 @@ public struct AzFuseConfiguration: Sendable {
     /// The directory that relative ``Mount/local`` prefixes are resolved against; `nil` means the current directory
     /// at the time the ``AzFuse`` instance is created.
     public var baseDirectory: String?
+    /// How transfers are routed between the native client and azcopy.
+    public var transfer: TransferOptions
 
     /// Creates a configuration.
     ///
@@ -32,17 +34,20 @@ public struct AzFuseConfiguration: Sendable {
     ///   - storageAccounts: The storage accounts by name.
     ///   - azcopyPath: The azcopy executable, or `nil` to search the default places.
     ///   - baseDirectory: The directory relative mount prefixes are resolved against, or `nil` for the current one.
+    ///   - transfer: How transfers are routed between the native client and azcopy.
     public init(
         isEnabled: Bool = true,
         mounts: [Mount] = [],
         storageAccounts: [String: StorageAccount] = [:],
         azcopyPath: String? = nil,
-        baseDirectory: String? = nil
+        baseDirectory: String? = nil,
+        transfer: TransferOptions = TransferOptions()
     ) {
         self.isEnabled = isEnabled
         self.mounts = mounts
         self.storageAccounts = storageAccounts
         self.azcopyPath = azcopyPath
         self.baseDirectory = baseDirectory
+        self.transfer = transfer
     }
 }

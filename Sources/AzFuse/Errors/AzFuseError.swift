@@ -95,6 +95,8 @@ public struct AzFuseError: Error, Sendable, CustomStringConvertible {
     public var azureErrorCode: String?
     /// The lower-level error that caused this one, if any.
     public var underlying: (any Error)?
+    /// For an operation on many files (`prepare`, an upload scope), one error per file that failed.
+    public var fileErrors: [AzFuseError] = []
 
     /// Creates an error.
     ///
@@ -134,6 +136,7 @@ public struct AzFuseError: Error, Sendable, CustomStringConvertible {
         if let azureErrorCode { details.append("Azure error: \(azureErrorCode)") }
         if let underlying { details.append("cause: \(underlying)") }
         if !details.isEmpty { text += " (" + details.joined(separator: "; ") + ")" }
+        for fileError in fileErrors { text += "\n  - " + fileError.description }
         return Redaction.redactSecrets(in: text)
     }
 }

@@ -15,7 +15,7 @@ enum LocalFile {
 
     /// Creates `path`, which must not exist, for reading and writing.
     static func createExclusive(_ path: String) throws -> Int32 {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw error("create", path) }
         return descriptor
     }

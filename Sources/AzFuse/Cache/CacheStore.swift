@@ -1,0 +1,164 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The local cache of blobs: serves hits, downloads misses once, and fetches many files for `prepare`.
+///
+/// - A hit costs one `stat` of the cache file: no actor hop, no lock, no network.
+/// - A miss is downloaded once per process (concurrent callers share it) and once across processes (a per-file
+///   `flock`; after taking it, the cache file is checked again, so a file another process just fetched is not
+///   fetched twice). Unrelated files never wait for each other.
+/// - Downloads land in a temporary file renamed into place, so a reader never sees a partial file.
+actor CacheStore {
+    private let scheduler: TransferScheduler
+    private let options: TransferOptions
+    private let flights = SingleFlight<String, Void>()
+
+    init(scheduler: TransferScheduler, options: TransferOptions) {
+        self.scheduler = scheduler
+        self.options = options
+    }
+
+    /// The local file to read for a resolved path: the path itself when unmapped, else its cache file, downloaded
+    /// first on a miss.
+    nonisolated func fileForReading(_ resolved: ResolvedPath) async throws -> String {
+        guard let blob = resolved.blob else { return resolved.path }
+        if Self.isRegularFile(blob.cachePath) { return blob.cachePath }
+        try await ensureCached(blob, reportedPath: resolved.path)
+        return blob.cachePath
+    }
+
+    /// Downloads `blob` into its cache file unless it is there already.
+    nonisolated func ensureCached(_ blob: BlobTarget, reportedPath: String) async throws {
+        guard !CacheLayout.isInternal(relativePath: blob.relativePath) else {
+            throw AzFuseError(
+                .unsupported,
+                "paths under '\(CacheLayout.internalFolderName)' at a mount's root are reserved for "
+                    + "AzFuse's lock and staging files", path: reportedPath)
+        }
+        do {
+            try await flights.run(blob.cachePath) { [scheduler] in
+                let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
+                try await lock.lock()
+                defer { lock.unlock() }
+                if Self.isRegularFile(blob.cachePath) { return }
+                try await scheduler.download(blob)
+            }
+        } catch let error as AzFuseError {
+            throw Self.naming(error, path: reportedPath)
+        }
+    }
+
+    /// Downloads every mapped, uncached path, in as few batches as the scheduler chooses.
+    ///
+    /// - Parameters:
+    ///   - paths: Resolved paths; unmapped ones and ones already cached are skipped.
+    ///   - progress: Called as files finish.
+    /// - Throws: One ``AzFuseError`` whose ``AzFuseError/fileErrors`` lists every path that could not be fetched.
+    nonisolated func prepare(_ paths: [ResolvedPath], progress: (@Sendable (TransferProgress) -> Void)?) async throws {
+        var seen = Set<String>()
+        var wanted: [(path: String, blob: BlobTarget)] = []
+        for resolved in paths {
+            guard let blob = resolved.blob, !CacheLayout.isInternal(relativePath: blob.relativePath),
+                seen.insert(blob.cachePath).inserted, !Self.isRegularFile(blob.cachePath)
+            else { continue }
+            wanted.append((resolved.path, blob))
+        }
+        let total = wanted.count
+        let finished = LockedCounter()
+        let report: @Sendable (Int) -> Void = { count in
+            let done = finished.add(count)
+            progress?(TransferProgress(completedFiles: done, totalFiles: total))
+        }
+        var failures: [AzFuseError] = []
+        var contended: [(path: String, blob: BlobTarget)] = []
+        var start = 0
+        while start < wanted.count {
+            try Task.checkCancellation()
+            let chunk = wanted[start..<min(start + options.prepareChunkSize, wanted.count)]
+            start += chunk.count
+            var locks: [FileLock] = []
+            var batch: [(path: String, blob: BlobTarget)] = []
+            for item in chunk {
+                let lock = try FileLock(path: CacheLayout.lockPath(for: item.blob))
+                if try !lock.tryLock() {
+                    contended.append(item)
+                } else if Self.isRegularFile(item.blob.cachePath) {
+                    report(1)
+                } else {
+                    locks.append(lock)
+                    batch.append(item)
+                }
+            }
+            let outcomes = await scheduler.download(batch.map(\.blob)) { _ in report(1) }
+            locks.removeAll()
+            for (item, outcome) in zip(batch, outcomes) {
+                if case .failure(let error) = outcome { failures.append(Self.fileError(error, path: item.path)) }
+            }
+            try Task.checkCancellation()
+        }
+        failures += await fetchEach(contended, report: report)
+        try Task.checkCancellation()
+        guard failures.isEmpty else {
+            var error = AzFuseError(
+                failures.allSatisfy { $0.code == .notFound } ? .notFound : .transferFailed,
+                "\(failures.count) of \(total) files could not be fetched")
+            error.fileErrors = failures
+            throw error
+        }
+    }
+
+    /// Fetches files another process was downloading: waits for each lock, then fetches what is still missing.
+    private nonisolated func fetchEach(
+        _ items: [(path: String, blob: BlobTarget)], report: @escaping @Sendable (Int) -> Void
+    ) async -> [AzFuseError] {
+        await withTaskGroup(of: AzFuseError?.self) { group in
+            var failures: [AzFuseError] = []
+            for item in items {
+                group.addTask {
+                    defer { report(1) }
+                    do {
+                        try await self.ensureCached(item.blob, reportedPath: item.path)
+                        return nil
+                    } catch {
+                        return Self.fileError(error, path: item.path)
+                    }
+                }
+            }
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
+        }
+    }
+
+    private static func fileError(_ error: any Error, path: String) -> AzFuseError {
+        naming(
+            (error as? AzFuseError)
+                ?? AzFuseError(error is CancellationError ? .cancelled : .transferFailed, "\(error)", underlying: error),
+            path: path)
+    }
+
+    /// `error` naming the logical path the caller used; a different local path it named (the cache file) moves into
+    /// the message.
+    private static func naming(_ error: AzFuseError, path: String) -> AzFuseError {
+        var error = error
+        if let previous = error.path, previous != path { error.message += " (cache file \(previous))" }
+        error.path = path
+        return error
+    }
+
+    /// Whether `path` is an existing regular file (one `stat`).
+    static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Called after a write replaced a file: a mapped file's new cache content must reach its blob.
+    func didWrite(_ resolved: ResolvedPath) async throws {
+        guard resolved.blob != nil else { return }
+        throw AzFuseError(
+            .unsupported, "uploading mapped files is not available in this version; the new content is in the cache",
+            path: resolved.path)
+    }
+}

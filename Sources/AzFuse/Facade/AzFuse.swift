@@ -1,0 +1,188 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An AzFuse instance: a configuration, its path resolver and its cache.
+///
+/// Most code uses the ``File`` facade, which forwards to the current instance. Create instances explicitly to use
+/// several configurations in one process, or to keep tests independent of process-wide state:
+///
+/// ```swift
+/// let fuse = try AzFuse(configuration: configuration)
+/// let bytes = try await fuse.read("data/abc.txt")
+/// try await fuse.withCurrent {
+///     try await File.read("data/abc.txt")   // uses `fuse`
+/// }
+/// ```
+public final class AzFuse: Sendable {
+    /// The configuration this instance was created with.
+    public let configuration: AzFuseConfiguration
+
+    let resolver: PathResolver
+    let scheduler: TransferScheduler
+    let cacheStore: CacheStore
+
+    /// Creates an instance from a configuration.
+    ///
+    /// Relative mount prefixes are resolved against ``AzFuseConfiguration/baseDirectory``, or the current directory
+    /// now, as azfuse does.
+    ///
+    /// - Parameter configuration: The mounts, accounts and options.
+    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` when a mount names an unknown account or has an invalid
+    ///   prefix.
+    public init(configuration: AzFuseConfiguration) throws {
+        self.configuration = configuration
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        self.resolver = try PathResolver(
+            configuration: configuration,
+            baseDirectory: configuration.baseDirectory ?? FileManager.default.currentDirectoryPath,
+            homeDirectory: home)
+        let clients = BlobClientPool()
+        let router = TransferRouter(
+            options: configuration.transfer,
+            native: NativeTransferEngine(clients: clients, parallelism: configuration.transfer.nativeParallelism),
+            azcopy: nil,
+            missingAzCopy: UnavailableTransferEngine(
+                kind: .azcopy,
+                reason: "azcopy is not available in this version; set AZFUSE_TRANSFER_ENGINE=native or auto"))
+        self.scheduler = TransferScheduler(router: router)
+        self.cacheStore = CacheStore(scheduler: scheduler, options: configuration.transfer)
+    }
+
+    /// Creates an instance configured from azfuse-compatible environment variables and YAML files.
+    ///
+    /// - Parameter environment: The environment to read; defaults to the process environment.
+    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` naming the file or variable that is wrong.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> AzFuse {
+        try AzFuse(configuration: AzFuseConfiguration.fromEnvironment(environment))
+    }
+
+    /// Runs `body` with this instance as the one ``File`` forwards to, in this task and the tasks it creates.
+    ///
+    /// - Parameter body: The code that should use this instance.
+    /// - Returns: What `body` returns.
+    public func withCurrent<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        try await File.$taskInstance.withValue(self, operation: body, isolation: isolation)
+    }
+
+    /// Tells where a logical path lives: a plain local file, or a blob and its cache file.
+    ///
+    /// Resolution is pure computation on the loaded configuration: no I/O, no network.
+    ///
+    /// - Parameter path: A relative or absolute logical path.
+    /// - Returns: The resolution.
+    /// - Throws: ``AzFuseError/Code/invalidArgument`` for an empty path.
+    public func resolve(_ path: String) throws -> ResolvedPath {
+        try resolver.resolve(path, currentDirectory: FileManager.default.currentDirectoryPath)
+    }
+
+    /// Opens a file and runs `body` with its handle.
+    ///
+    /// - `.read`: the handle reads the local file, or the cache file of a mapped path (downloaded first on a miss).
+    /// - `.write`: the handle writes a new temporary file; when `body` returns, it replaces the file atomically (and
+    ///   a mapped file is uploaded). If `body` throws or the task is cancelled, nothing changes.
+    ///
+    /// The handle is valid only inside `body`; do not close it yourself.
+    ///
+    /// - Parameters:
+    ///   - path: A relative or absolute logical path.
+    ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - body: Works with the handle.
+    /// - Returns: What `body` returns.
+    /// - Throws: ``AzFuseError`` naming the path, or what `body` throws.
+    public func open<Result>(
+        _ path: String,
+        _ mode: File.Mode,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (FileHandle) async throws -> Result
+    ) async throws -> Result {
+        let resolved = try resolve(path)
+        switch mode {
+        case .read:
+            let localPath = try await cacheStore.fileForReading(resolved)
+            let descriptor = Glibc.open(localPath, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw AzFuseError.fileSystem("opening for reading", path: path) }
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
+            defer { Glibc.close(descriptor) }
+            return try await body(handle)
+        case .write:
+            let destination = writeDestination(for: resolved)
+            let result = try await AtomicFileWriter.write(
+                to: destination.path, permissions: destination.permissions, handle: body)
+            try await cacheStore.didWrite(resolved)
+            return result
+        }
+    }
+
+    /// Reads a whole file.
+    ///
+    /// - Parameter path: A relative or absolute logical path.
+    /// - Returns: The file's bytes.
+    /// - Throws: ``AzFuseError`` naming the path: ``AzFuseError/Code/notFound`` if neither the local file nor the
+    ///   blob exists.
+    public func read(_ path: String) async throws -> Data {
+        let resolved = try resolve(path)
+        let localPath = try await cacheStore.fileForReading(resolved)
+        return try await FileReader.readAll(localPath, reportedPath: path)
+    }
+
+    /// Replaces a file's content atomically (and uploads it, for a mapped path).
+    ///
+    /// - Parameters:
+    ///   - data: The new content.
+    ///   - path: A relative or absolute logical path; parent folders are created.
+    /// - Throws: ``AzFuseError`` naming the path.
+    public func write(_ data: Data, to path: String) async throws {
+        let resolved = try resolve(path)
+        let destination = writeDestination(for: resolved)
+        try await AtomicFileWriter.write(data, to: destination.path, permissions: destination.permissions)
+        try await cacheStore.didWrite(resolved)
+    }
+
+    /// Runs `body` with a local path for the file, for code that wants a path rather than a handle.
+    ///
+    /// - `.read`: the path of the local file, or of the cache file of a mapped path (downloaded first on a miss).
+    ///   Do not modify it.
+    /// - `.write`: the path of a new temporary file for `body` to create or fill; when `body` returns it replaces
+    ///   the file atomically (and a mapped file is uploaded). If `body` throws or the task is cancelled, nothing
+    ///   changes.
+    ///
+    /// - Parameters:
+    ///   - path: A relative or absolute logical path.
+    ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - body: Works with the local path.
+    /// - Returns: What `body` returns.
+    public func withLocalPath<Result>(
+        _ path: String,
+        _ mode: File.Mode,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (String) async throws -> Result
+    ) async throws -> Result {
+        let resolved = try resolve(path)
+        switch mode {
+        case .read:
+            return try await body(try await cacheStore.fileForReading(resolved))
+        case .write:
+            let destination = writeDestination(for: resolved)
+            let result = try await AtomicFileWriter.write(
+                to: destination.path, permissions: destination.permissions, body)
+            try await cacheStore.didWrite(resolved)
+            return result
+        }
+    }
+
+    /// Where a write lands: the cache file (owner-only) for a mapped path, else the local file itself.
+    private func writeDestination(for resolved: ResolvedPath) -> (
+        path: String, permissions: AtomicFileWriter.Permissions
+    ) {
+        if let blob = resolved.blob { return (blob.cachePath, .ownerOnly) }
+        return (resolved.path, .regular)
+    }
+}

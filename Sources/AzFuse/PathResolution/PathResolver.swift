@@ -1,0 +1,87 @@
+/// Maps logical paths to blobs and cache files with azfuse's rules, fixing azfuse's mistakes.
+///
+/// The rules, in order:
+/// 1. The path is made absolute against the current directory *at call time*; `.`, `..` and repeated slashes are
+///    collapsed; symlinks are not resolved.
+/// 2. The first mount in configuration order whose `local` prefix matches on whole path components wins (not the
+///    longest prefix). Components are compared byte for byte.
+/// 3. No match means a plain local file.
+/// 4. The blob name is the mount's normalized `remote` prefix joined with the rest of the path; the cache file is
+///    the mount's cache folder joined with the rest of the path, and can never lie outside that folder.
+///
+/// The rule table is immutable and `nonisolated`, so resolving a path never waits for the actor or touches the disk.
+actor PathResolver {
+    /// The normalized mounts, in priority order.
+    nonisolated let rules: [MountRule]
+    /// Whether mounts apply at all.
+    nonisolated let isEnabled: Bool
+
+    /// The longest blob name Azure accepts, in characters.
+    static let maximumBlobNameLength = 1024
+
+    /// Builds the rule table.
+    ///
+    /// - Parameters:
+    ///   - configuration: The mounts and accounts.
+    ///   - baseDirectory: The directory relative `local` and `cache` prefixes are resolved against.
+    ///   - homeDirectory: What `~` expands to in cache folders.
+    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` when a mount names an unknown account or has an invalid
+    ///   prefix.
+    init(configuration: AzFuseConfiguration, baseDirectory: String, homeDirectory: String) throws {
+        var rules: [MountRule] = []
+        for mount in configuration.mounts {
+            guard let account = configuration.storageAccounts[mount.storageAccount] else {
+                throw AzFuseError(
+                    .invalidConfiguration,
+                    "mount '\(mount.local)' names storage account '\(mount.storageAccount)', which is not "
+                        + "configured; add it to the storage accounts or fix the name")
+            }
+            rules.append(
+                try MountRule(
+                    mount: mount, account: account, baseDirectory: baseDirectory, homeDirectory: homeDirectory))
+        }
+        self.rules = rules
+        self.isEnabled = configuration.isEnabled
+    }
+
+    /// Resolves a logical path.
+    ///
+    /// - Parameters:
+    ///   - path: The path as the caller wrote it, relative or absolute.
+    ///   - currentDirectory: The directory a relative path is resolved against.
+    /// - Returns: The resolution: a plain local file, or a blob and its cache file.
+    /// - Throws: ``AzFuseError/Code/invalidArgument`` for an empty path or one containing a NUL byte,
+    ///   ``AzFuseError/Code/pathOutsideMount`` if the blob name would be too long for Azure.
+    nonisolated func resolve(_ path: String, currentDirectory: String) throws -> ResolvedPath {
+        guard !path.isEmpty else {
+            throw AzFuseError(.invalidArgument, "the path is empty; give a file path such as data/abc.txt")
+        }
+        guard !path.utf8.contains(0) else {
+            throw AzFuseError(.invalidArgument, "the path contains a NUL byte", path: path)
+        }
+        let components = LogicalPath.absoluteComponents(of: path, base: currentDirectory)
+        let absolutePath = LogicalPath.absolutePath(components)
+        guard isEnabled,
+            let rule = rules.first(where: { LogicalPath.hasComponentPrefix(components, $0.localComponents) })
+        else {
+            return ResolvedPath(path: path, absolutePath: absolutePath, blob: nil)
+        }
+        let relative = components[rule.localComponents.count...]
+        let blobName = LogicalPath.relativePath(rule.remoteComponents + relative)
+        guard blobName.count <= Self.maximumBlobNameLength else {
+            throw AzFuseError(
+                .pathOutsideMount,
+                "the blob name would be \(blobName.count) characters long; Azure allows at most "
+                    + "\(Self.maximumBlobNameLength), use a shorter path", path: path)
+        }
+        let target = BlobTarget(
+            storageAccountName: rule.mount.storageAccount,
+            account: rule.account,
+            blobName: blobName,
+            cachePath: LogicalPath.absolutePath(rule.cacheComponents + relative),
+            cacheRoot: LogicalPath.absolutePath(rule.cacheComponents),
+            relativePath: LogicalPath.relativePath(relative)
+        )
+        return ResolvedPath(path: path, absolutePath: absolutePath, blob: target)
+    }
+}

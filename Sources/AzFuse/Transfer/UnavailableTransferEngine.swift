@@ -1,0 +1,15 @@
+/// Stands in for an engine that cannot run (azcopy forced but not installed): every file fails with the reason.
+struct UnavailableTransferEngine: TransferEngine {
+    let kind: TransferOptions.Engine
+    let reason: String
+
+    func download(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
+        targets.map { target in
+            .failure(
+                AzFuseError(
+                    .transferFailed, reason,
+                    blob: AzFuseError.BlobLocation(
+                        account: target.account.accountName, container: target.container, name: target.blobName)))
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import AzFuse
+import Foundation
+
+/// The `azfuse` command: dispatches subcommands and turns errors into messages and exit codes.
+enum CommandLineTool {
+    /// Exit status for success.
+    static let success: Int32 = 0
+    /// Exit status for an operation that failed.
+    static let failure: Int32 = 1
+    /// Exit status for bad usage or bad configuration.
+    static let usageOrConfiguration: Int32 = 2
+
+    static let usage = """
+        usage: azfuse [-c NAME] <command> [options] [arguments]
+
+        Commands:
+          resolve [--json] PATH...   show where each logical path lives (blob, cache file, URL)
+
+        Options:
+          -c NAME      use aux_data/azfuse/NAME.yaml as the mapping file (as azfuse does)
+          -h, --help   show this help; 'azfuse <command> --help' shows a command's help
+
+        Configuration comes from AZFUSE_USE_FUSE, AZFUSE_CLOUD_FUSE_CONFIG_FILE,
+        AZFUSE_STORAGE_ACCOUNT_CONFIG_FOLDER and AZFUSE_AZCOPY_PATH (QD_ prefixes win).
+        """
+
+    /// Runs the command line and returns the exit status.
+    static func run(_ arguments: [String]) async -> Int32 {
+        var arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        if arguments.first == "-c" {
+            guard arguments.count >= 2 else { return fail(usageError("-c needs a configuration name")) }
+            let file = "aux_data/azfuse/\(arguments[1]).yaml"
+            environment["AZFUSE_CLOUD_FUSE_CONFIG_FILE"] = file
+            environment["QD_CLOUD_FUSE_CONFIG_FILE"] = file
+            arguments.removeFirst(2)
+        }
+        guard let command = arguments.first else {
+            printError(usage)
+            return usageOrConfiguration
+        }
+        let rest = Array(arguments.dropFirst())
+        do {
+            switch command {
+            case "-h", "--help", "help":
+                print(usage)
+                return success
+            case "resolve":
+                return try ResolveCommand.run(rest, environment: environment)
+            default:
+                throw usageError("unknown command '\(command)'; run 'azfuse --help' for the list")
+            }
+        } catch {
+            return fail(error)
+        }
+    }
+
+    /// An error for bad usage.
+    static func usageError(_ message: String) -> AzFuseError {
+        AzFuseError(.invalidArgument, message)
+    }
+
+    /// Prints `error` on one line to standard error and returns its exit status.
+    static func fail(_ error: any Error) -> Int32 {
+        let azFuseError = error as? AzFuseError
+        printError("azfuse: error: \(azFuseError.map { String(describing: $0) } ?? String(describing: error))")
+        switch azFuseError?.code {
+        case .invalidConfiguration?, .invalidArgument?: return usageOrConfiguration
+        default: return failure
+        }
+    }
+
+    /// Writes a line to standard error.
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Runs the built `azfuse` executable and collects its output (tests only).
+enum CommandRunner {
+    struct Result {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+    }
+
+    /// The folder holding the test bundle and the built products.
+    static var productsDirectory: URL {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var folder = executable.deletingLastPathComponent()
+        while folder.path != "/"
+            && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("azfuse").path)
+        {
+            folder.deleteLastPathComponent()
+        }
+        return folder
+    }
+
+    /// Runs `azfuse` with `arguments`, the given environment (plus PATH and HOME) and current directory.
+    static func run(_ arguments: [String], environment: [String: String], currentDirectory: String) throws -> Result {
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent("azfuse")
+        process.arguments = arguments
+        var fullEnvironment = environment
+        for key in ["PATH", "HOME"] { fullEnvironment[key] = ProcessInfo.processInfo.environment[key] }
+        process.environment = fullEnvironment
+        process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory)
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
+    }
+}
