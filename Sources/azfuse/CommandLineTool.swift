@@ -15,6 +15,8 @@ enum CommandLineTool {
 
         Commands:
           resolve [--json] PATH...   show where each logical path lives (blob, cache file, URL)
+          download PATH...           fetch paths into the cache (alias: d)
+          cat [--fresh] PATH...      print files, reading mapped ones through the cache
 
         Options:
           -c NAME      use aux_data/azfuse/NAME.yaml as the mapping file (as azfuse does)
@@ -47,6 +49,10 @@ enum CommandLineTool {
                 return success
             case "resolve":
                 return try ResolveCommand.run(rest, environment: environment)
+            case "download", "d":
+                return try await DownloadCommand.run(rest, environment: environment)
+            case "cat":
+                return try await CatCommand.run(rest, environment: environment)
             default:
                 throw usageError("unknown command '\(command)'; run 'azfuse --help' for the list")
             }

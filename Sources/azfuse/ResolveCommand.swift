@@ -12,24 +12,13 @@ enum ResolveCommand {
         """
 
     static func run(_ arguments: [String], environment: [String: String]) throws -> Int32 {
-        var json = false
-        var paths: [String] = []
-        var optionsEnded = false
-        for argument in arguments {
-            switch argument {
-            case "--" where !optionsEnded: optionsEnded = true
-            case "-h" where !optionsEnded, "--help" where !optionsEnded:
-                print(help)
-                return CommandLineTool.success
-            case "--json" where !optionsEnded: json = true
-            case _ where argument.hasPrefix("-") && !optionsEnded && argument != "-":
-                throw CommandLineTool.usageError("resolve: unknown option '\(argument)'; see 'azfuse resolve --help'")
-            default: paths.append(argument)
-            }
+        let parsed = try ParsedArguments(arguments, command: "resolve", knownFlags: ["--json"])
+        if parsed.wantsHelp {
+            print(help)
+            return CommandLineTool.success
         }
-        guard !paths.isEmpty else {
-            throw CommandLineTool.usageError("resolve: give at least one PATH; see 'azfuse resolve --help'")
-        }
+        let paths = try parsed.requireOperands(command: "resolve")
+        let json = parsed.flags.contains("--json")
         let fuse = try AzFuse.fromEnvironment(environment)
         for path in paths {
             let resolved = try fuse.resolve(path)

@@ -22,6 +22,28 @@ enum CommandRunner {
 
     /// Runs `azfuse` with `arguments`, the given environment (plus PATH and HOME) and current directory.
     static func run(_ arguments: [String], environment: [String: String], currentDirectory: String) throws -> Result {
+        try start(arguments, environment: environment, currentDirectory: currentDirectory).finish()
+    }
+
+    /// A started `azfuse` process.
+    struct Running {
+        let process: Process
+        let output: Pipe
+        let error: Pipe
+
+        /// Waits for the process and collects its output.
+        func finish() -> Result {
+            let outputData = output.fileHandleForReading.readDataToEndOfFile()
+            let errorData = error.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(
+                status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+                standardError: String(decoding: errorData, as: UTF8.self))
+        }
+    }
+
+    /// Starts `azfuse` without waiting for it.
+    static func start(_ arguments: [String], environment: [String: String], currentDirectory: String) throws -> Running {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("azfuse")
         process.arguments = arguments
@@ -34,11 +56,6 @@ enum CommandRunner {
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-            standardError: String(decoding: errorData, as: UTF8.self))
+        return Running(process: process, output: output, error: error)
     }
 }
