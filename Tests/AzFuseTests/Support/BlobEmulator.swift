@@ -85,7 +85,8 @@ struct BlobEmulator: Sendable {
     }
 
     /// A Shared Key client for a newly created container, with tiny retry delays.
-    func makeClient(configuration: BlobClient.Configuration = BlobEmulator.fastConfiguration) async throws -> BlobClient {
+    func makeClient(configuration: BlobClient.Configuration = BlobEmulator.fastConfiguration) async throws -> BlobClient
+    {
         let client = try BlobClient(account: account(), configuration: configuration)
         try await client.createContainer()
         return client
@@ -131,7 +132,8 @@ struct BlobEmulator: Sendable {
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
-            throw EmulatorError("control \(method) \(resource) answered HTTP \(status): \(String(decoding: data, as: UTF8.self))")
+            throw EmulatorError(
+                "control \(method) \(resource) answered HTTP \(status): \(String(decoding: data, as: UTF8.self))")
         }
         return data
     }
@@ -174,7 +176,7 @@ private final class EmulatorProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let arguments = ["python3", script, "--port", "0", "--data-dir", dataDirectory]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var child: pid_t = 0
         let result = posix_spawnp(&child, "python3", &actions, &attributes, &argv, environ)
         close(pipeEnds[1])

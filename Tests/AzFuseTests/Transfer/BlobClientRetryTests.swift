@@ -50,7 +50,8 @@ import Testing
     @Test func retriesStopAtTheDeadline() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let policy = BlobClient.RetryPolicy(
-                maxAttempts: 50, initialDelay: .milliseconds(40), maxDelay: .milliseconds(40), deadline: .milliseconds(150))
+                maxAttempts: 50, initialDelay: .milliseconds(40), maxDelay: .milliseconds(40),
+                deadline: .milliseconds(150))
             let client = try await emulator.makeClient(configuration: .init(retry: policy))
             try await emulator.inject(
                 .init(method: "HEAD", container: client.account.containerName, blob: "b", status: 500, count: 100))
