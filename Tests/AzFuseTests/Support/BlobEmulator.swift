@@ -106,8 +106,21 @@ struct BlobEmulator: Sendable {
         _ = try await control("DELETE", "faults")
     }
 
-    /// The requests logged since the last ``clearRequests()``.
+    /// The requests logged since the last ``clearRequests()``, once the log has settled: the emulator logs a
+    /// request just after answering it, so the log is read until three reads 50 ms apart agree.
     func requests() async throws -> [LoggedRequest] {
+        var previous = try await loggedRequests()
+        var stableReads = 0
+        while true {
+            try await Task.sleep(for: .milliseconds(50))
+            let current = try await loggedRequests()
+            stableReads = current.count == previous.count ? stableReads + 1 : 0
+            if stableReads == 2 { return current }
+            previous = current
+        }
+    }
+
+    private func loggedRequests() async throws -> [LoggedRequest] {
         let data = try await control("GET", "requests")
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
             try JSONDecoder().decode(LoggedRequest.self, from: Data($0.utf8))

@@ -31,7 +31,8 @@ import Testing
             #expect(error?.httpStatus == 503)
             #expect(error?.azureErrorCode == "ServerBusy")
             #expect(error?.message.contains("4 attempts") == true)
-            #expect(try await emulator.requests().count == BlobEmulator.fastConfiguration.retry.maxAttempts)
+            let logged = try await emulator.requests()
+            #expect(logged.count == BlobEmulator.fastConfiguration.retry.maxAttempts, "\(logged)")
             #expect(started.duration(to: .now) < .seconds(2))
             #expect(try TestFiles.names(in: emulator.scratchDirectory).isEmpty)
         }
@@ -43,7 +44,8 @@ import Testing
             try await emulator.clearRequests()
             let error = await #expect(throws: AzFuseError.self) { try await client.properties(of: "missing") }
             #expect(error?.code == .notFound)
-            #expect(try await emulator.requests().count == 1)
+            let logged = try await emulator.requests()
+            #expect(logged.count == 1, "\(logged)")
         }
     }
 
