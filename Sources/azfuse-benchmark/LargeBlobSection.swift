@@ -24,7 +24,9 @@ struct LargeBlobSection: BenchmarkSection {
         }
         let curlTarget = context.workDirectory + "/large-curl"
         let curlDownload = try await measure {
-            try await ChildProcess.run(["curl", "-sS", "--fail", "-o", curlTarget, context.curlURL(for: "large/native")])
+            try await ChildProcess.run([
+                "curl", "-sS", "--fail", "-o", curlTarget, context.curlURL(for: "large/native"),
+            ])
         }
         for path in [source, nativeTarget, curlTarget] {
             try? FileManager.default.removeItem(atPath: path)

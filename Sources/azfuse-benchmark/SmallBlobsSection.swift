@@ -61,7 +61,10 @@ struct SmallBlobsSection: BenchmarkSection {
         try entries.joined().write(toFile: configPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: configPath) }
         try await ChildProcess.run(
-            ["curl", "-sS", "--fail", "--parallel", "--parallel-max", String(parallelism), "-K", configPath] + extra)
+            [
+                "curl", "-sS", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", String(parallelism),
+                "-K", configPath,
+            ] + extra)
     }
 
     /// Runs `body` for every element with at most `parallelism` running at once.

@@ -72,7 +72,8 @@ enum LocalFile {
     private static func error(_ operation: String, _ path: String) -> AzFuseError {
         let code = errno
         return AzFuseError(
-            code == ENOENT ? .notFound : .fileSystem, "could not \(operation) the file: \(String(cString: strerror(code)))",
+            code == ENOENT ? .notFound : .fileSystem,
+            "could not \(operation) the file: \(String(cString: strerror(code)))",
             path: path)
     }
 }

@@ -85,7 +85,8 @@ struct BlobEmulator: Sendable {
     }
 
     /// A Shared Key client for a newly created container, with tiny retry delays.
-    func makeClient(configuration: BlobClient.Configuration = BlobEmulator.fastConfiguration) async throws -> BlobClient {
+    func makeClient(configuration: BlobClient.Configuration = BlobEmulator.fastConfiguration) async throws -> BlobClient
+    {
         let client = try BlobClient(account: account(), configuration: configuration)
         try await client.createContainer()
         return client
@@ -105,8 +106,21 @@ struct BlobEmulator: Sendable {
         _ = try await control("DELETE", "faults")
     }
 
-    /// The requests logged since the last ``clearRequests()``.
+    /// The requests logged since the last ``clearRequests()``, once the log has settled: the emulator logs a
+    /// request just after answering it, so the log is read until three reads 50 ms apart agree.
     func requests() async throws -> [LoggedRequest] {
+        var previous = try await loggedRequests()
+        var stableReads = 0
+        while true {
+            try await Task.sleep(for: .milliseconds(50))
+            let current = try await loggedRequests()
+            stableReads = current.count == previous.count ? stableReads + 1 : 0
+            if stableReads == 2 { return current }
+            previous = current
+        }
+    }
+
+    private func loggedRequests() async throws -> [LoggedRequest] {
         let data = try await control("GET", "requests")
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
             try JSONDecoder().decode(LoggedRequest.self, from: Data($0.utf8))
@@ -131,7 +145,8 @@ struct BlobEmulator: Sendable {
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
-            throw EmulatorError("control \(method) \(resource) answered HTTP \(status): \(String(decoding: data, as: UTF8.self))")
+            throw EmulatorError(
+                "control \(method) \(resource) answered HTTP \(status): \(String(decoding: data, as: UTF8.self))")
         }
         return data
     }
@@ -174,7 +189,7 @@ private final class EmulatorProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let arguments = ["python3", script, "--port", "0", "--data-dir", dataDirectory]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var child: pid_t = 0
         let result = posix_spawnp(&child, "python3", &actions, &attributes, &argv, environ)
         close(pipeEnds[1])

@@ -31,7 +31,8 @@ import Testing
             #expect(error?.httpStatus == 503)
             #expect(error?.azureErrorCode == "ServerBusy")
             #expect(error?.message.contains("4 attempts") == true)
-            #expect(try await emulator.requests().count == BlobEmulator.fastConfiguration.retry.maxAttempts)
+            let logged = try await emulator.requests()
+            #expect(logged.count == BlobEmulator.fastConfiguration.retry.maxAttempts, "\(logged)")
             #expect(started.duration(to: .now) < .seconds(2))
             #expect(try TestFiles.names(in: emulator.scratchDirectory).isEmpty)
         }
@@ -43,14 +44,16 @@ import Testing
             try await emulator.clearRequests()
             let error = await #expect(throws: AzFuseError.self) { try await client.properties(of: "missing") }
             #expect(error?.code == .notFound)
-            #expect(try await emulator.requests().count == 1)
+            let logged = try await emulator.requests()
+            #expect(logged.count == 1, "\(logged)")
         }
     }
 
     @Test func retriesStopAtTheDeadline() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let policy = BlobClient.RetryPolicy(
-                maxAttempts: 50, initialDelay: .milliseconds(40), maxDelay: .milliseconds(40), deadline: .milliseconds(150))
+                maxAttempts: 50, initialDelay: .milliseconds(40), maxDelay: .milliseconds(40),
+                deadline: .milliseconds(150))
             let client = try await emulator.makeClient(configuration: .init(retry: policy))
             try await emulator.inject(
                 .init(method: "HEAD", container: client.account.containerName, blob: "b", status: 500, count: 100))

@@ -86,11 +86,13 @@ import Testing
             _ = try await client.upload(from: emulator.localPath("in"), to: "t")
             let container = client.account.containerName
 
-            try await emulator.inject(.init(method: "GET", container: container, blob: "t", count: 1, truncateAfterBytes: 1000))
+            try await emulator.inject(
+                .init(method: "GET", container: container, blob: "t", count: 1, truncateAfterBytes: 1000))
             _ = try await client.download("t", to: emulator.localPath("once"))
             #expect(try TestFiles.read(emulator.localPath("once")) == data)
 
-            try await emulator.inject(.init(method: "GET", container: container, blob: "t", count: 100, truncateAfterBytes: 1000))
+            try await emulator.inject(
+                .init(method: "GET", container: container, blob: "t", count: 100, truncateAfterBytes: 1000))
             let error = await #expect(throws: AzFuseError.self) {
                 try await client.download("t", to: emulator.localPath("out"))
             }
@@ -115,7 +117,8 @@ import Testing
             #expect(gets.contains { $0.status == 412 })
             #expect(gets.filter { $0.status == 206 }.count == 5, "the five ranges were all fetched after the restart")
 
-            try await emulator.inject(.init(method: "GET", container: container, blob: "moving", status: 412, count: 1000))
+            try await emulator.inject(
+                .init(method: "GET", container: container, blob: "moving", status: 412, count: 1000))
             let error = await #expect(throws: AzFuseError.self) {
                 try await client.download("moving", to: emulator.localPath("out2"))
             }
@@ -131,7 +134,8 @@ import Testing
             try TestFiles.writeRandom(emulator.localPath("in"), size: 1 << 20)
             _ = try await client.upload(from: emulator.localPath("in"), to: "slow")
             try await emulator.inject(
-                .init(method: "GET", container: client.account.containerName, blob: "slow", count: 1000, latencyMs: 300))
+                .init(method: "GET", container: client.account.containerName, blob: "slow", count: 1000, latencyMs: 300)
+            )
             let download = Task { try await client.download("slow", to: emulator.localPath("out")) }
             try await Task.sleep(for: .milliseconds(100))
             #expect(try TestFiles.names(in: emulator.scratchDirectory).contains { $0.hasSuffix(".part") })

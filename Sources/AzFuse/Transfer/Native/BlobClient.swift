@@ -35,7 +35,8 @@ public struct BlobClient: Sendable {
     /// - Returns: Size, ETag, last-modified time, MD5, content type, metadata and access tier.
     /// - Throws: `AzFuseError` (`.notFound` when the blob does not exist).
     public func properties(of blob: String) async throws -> BlobProperties {
-        let response = try await service.send(BlobRequest(operation: "Get Blob Properties", method: "HEAD", blobName: blob))
+        let response = try await service.send(
+            BlobRequest(operation: "Get Blob Properties", method: "HEAD", blobName: blob))
         let size = response.header("Content-Length").flatMap { Int64($0) } ?? 0
         return BlobProperties(headersOf: response, size: size, wholeBlobMD5: response.header("Content-MD5"))
     }

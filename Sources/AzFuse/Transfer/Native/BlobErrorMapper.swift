@@ -20,7 +20,8 @@ enum BlobErrorMapper {
     static func errorCode(status: Int, azureCode: String?) -> AzFuseError.Code {
         switch status {
         case 404: .notFound
-        case 403 where azureCode == "AuthorizationPermissionMismatch" || azureCode == "AuthorizationFailure"
+        case 403
+        where azureCode == "AuthorizationPermissionMismatch" || azureCode == "AuthorizationFailure"
             || azureCode == "AuthorizationResourceTypeMismatch":
             .permissionDenied
         case 401, 403: .authenticationFailed
@@ -34,7 +35,8 @@ enum BlobErrorMapper {
     /// The `<Code>` element of an Azure XML error body.
     static func errorCode(inXML body: Data) -> String? {
         let text = String(decoding: body, as: UTF8.self)
-        guard let start = text.range(of: "<Code>"), let end = text.range(of: "</Code>", range: start.upperBound..<text.endIndex)
+        guard let start = text.range(of: "<Code>"),
+            let end = text.range(of: "</Code>", range: start.upperBound..<text.endIndex)
         else { return nil }
         let code = text[start.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
         return code.isEmpty ? nil : code

@@ -79,7 +79,8 @@ struct BlobService: Sendable {
                     guard let problem = validate?(response) else { return response }
                     failure = problem
                 } else {
-                    failure = BlobErrorMapper.error(for: response, request: request, location: location(request.blobName))
+                    failure = BlobErrorMapper.error(
+                        for: response, request: request, location: location(request.blobName))
                     guard Self.retryableStatuses.contains(response.status) else { throw failure }
                 }
             } catch let transportFailure as TransportFailure {

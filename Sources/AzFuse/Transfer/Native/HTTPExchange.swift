@@ -69,7 +69,8 @@ final class HTTPExchange: Sendable {
 
     /// Resumes the caller with the response, or with the error that ended the task.
     func complete(error: (any Error)?) {
-        let (continuation, result) = state.withLock { state -> (CheckedContinuation<HTTPResponse, any Error>?, Result<HTTPResponse, any Error>) in
+        let (continuation, result) = state.withLock {
+            state -> (CheckedContinuation<HTTPResponse, any Error>?, Result<HTTPResponse, any Error>) in
             let continuation = state.continuation
             state.continuation = nil
             if let failure = state.failure {
@@ -100,7 +101,8 @@ final class HTTPExchange: Sendable {
         try data.withUnsafeBytes { buffer in
             var done = 0
             while done < buffer.count {
-                let result = pwrite(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+                let result = pwrite(
+                    descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
                 if result < 0 {
                     if errno == EINTR { continue }
                     let code = errno

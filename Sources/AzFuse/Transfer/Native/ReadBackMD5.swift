@@ -23,7 +23,8 @@ final class ReadBackMD5: Sendable {
             defer { buffer.deallocate() }
             var done: Int64 = 0
             while done < length {
-                let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(Self.bufferSize), length - done))])
+                let piece = UnsafeMutableRawBufferPointer(
+                    rebasing: buffer[0..<Int(min(Int64(Self.bufferSize), length - done))])
                 let read = try LocalFile.read(descriptor, into: piece, at: offset + done, path: path)
                 guard read == piece.count else {
                     throw AzFuseError(.integrityCheckFailed, "the downloaded file is shorter than expected", path: path)

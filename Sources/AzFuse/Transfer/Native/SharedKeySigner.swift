@@ -22,7 +22,8 @@ struct SharedKeySigner: Sendable {
         guard let key = Data(base64Encoded: base64Key), !key.isEmpty else {
             throw AzFuseError(
                 .invalidConfiguration,
-                "the account key of storage account '\(accountName)' is not valid base64; copy it again from the portal")
+                "the account key of storage account '\(accountName)' is not valid base64; copy it again from the portal"
+            )
         }
         self.accountName = accountName
         self.key = Array(key)
