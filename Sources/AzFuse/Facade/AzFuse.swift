@@ -23,6 +23,7 @@ public final class AzFuse: Sendable {
     let resolver: PathResolver
     let scheduler: TransferScheduler
     let cacheStore: CacheStore
+    let uploads: UploadPipeline
 
     /// Creates an instance from a configuration.
     ///
@@ -49,6 +50,7 @@ public final class AzFuse: Sendable {
                 reason: "azcopy is not available in this version; set AZFUSE_TRANSFER_ENGINE=native or auto"))
         self.scheduler = TransferScheduler(router: router)
         self.cacheStore = CacheStore(scheduler: scheduler, options: configuration.transfer)
+        self.uploads = UploadPipeline(scheduler: scheduler, options: configuration.upload, resolver: resolver)
     }
 
     /// Creates an instance configured from azfuse-compatible environment variables and YAML files.
@@ -113,11 +115,9 @@ public final class AzFuse: Sendable {
             defer { Glibc.close(descriptor) }
             return try await body(handle)
         case .write:
-            let destination = writeDestination(for: resolved)
-            let result = try await AtomicFileWriter.write(
-                to: destination.path, permissions: destination.permissions, handle: body)
-            try await cacheStore.didWrite(resolved)
-            return result
+            return try await commitWrite(resolved) { destination, permissions in
+                try await AtomicFileWriter.write(to: destination, permissions: permissions, handle: body)
+            }
         }
     }
 
@@ -141,9 +141,9 @@ public final class AzFuse: Sendable {
     /// - Throws: ``AzFuseError`` naming the path.
     public func write(_ data: Data, to path: String) async throws {
         let resolved = try resolve(path)
-        let destination = writeDestination(for: resolved)
-        try await AtomicFileWriter.write(data, to: destination.path, permissions: destination.permissions)
-        try await cacheStore.didWrite(resolved)
+        try await commitWrite(resolved, size: Int64(data.count), fallsBackToCache: true) { destination, permissions in
+            try await AtomicFileWriter.write(data, to: destination, permissions: permissions)
+        }
     }
 
     /// Runs `body` with a local path for the file, for code that wants a path rather than a handle.
@@ -170,19 +170,9 @@ public final class AzFuse: Sendable {
         case .read:
             return try await body(try await cacheStore.fileForReading(resolved))
         case .write:
-            let destination = writeDestination(for: resolved)
-            let result = try await AtomicFileWriter.write(
-                to: destination.path, permissions: destination.permissions, body)
-            try await cacheStore.didWrite(resolved)
-            return result
+            return try await commitWrite(resolved) { destination, permissions in
+                try await AtomicFileWriter.write(to: destination, permissions: permissions, body)
+            }
         }
-    }
-
-    /// Where a write lands: the cache file (owner-only) for a mapped path, else the local file itself.
-    private func writeDestination(for resolved: ResolvedPath) -> (
-        path: String, permissions: AtomicFileWriter.Permissions
-    ) {
-        if let blob = resolved.blob { return (blob.cachePath, .ownerOnly) }
-        return (resolved.path, .regular)
     }
 }
