@@ -44,6 +44,10 @@ actor AsyncUploader {
         outstanding.insert(entry.ticket)
         let key = pending.blobKey
         if let previous = queued[key] {
+            if previous.pending.recordPath == pending.recordPath {
+                finish(entry, size: 0)
+                return
+            }
             if previous.pending.isNewer(than: pending) {
                 finish(entry, size: 0)
                 await pending.pipeline.superseded(pending)

@@ -14,8 +14,9 @@ import Synchronization
 /// of the cache file. A record is written to a temporary file, `fsync`ed, renamed into place, and the folder is
 /// `fsync`ed, before the writer moves on. Completing an upload removes the record, then the snapshot.
 ///
-/// Another instance adopts the records of owners whose lock it can take (their process is gone) by renaming them
-/// into its own folder.
+/// Another instance adopts the records of owners whose lock it can take (their process is gone) by moving them into
+/// its own folder; records whose upload failed for good move to a shared `failed` folder, where any instance can
+/// take them up again.
 final class UploadJournal: Sendable {
     /// The cache folder this journal belongs to.
     let cacheRoot: String
@@ -94,58 +95,86 @@ final class UploadJournal: Sendable {
         unlink(record.snapshot)
     }
 
-    /// Moves the records of every owner under `cacheRoot` whose process is gone (and this journal's own records
-    /// not in `active`) into this journal, and returns them.
+    /// Moves a record whose upload failed for good into the shared `failed` folder, where any instance (in this
+    /// process or another) can take it up again (blocking).
     ///
-    /// Snapshots without a record (a crash between removing a record and its snapshot) are deleted.
+    /// - Returns: The record as moved (its snapshot path changes) and its new file.
+    static func release(
+        _ record: UploadJournalRecord, at path: String, cacheRoot: String
+    ) throws -> (record: UploadJournalRecord, path: String) {
+        let folder = uploadsFolder(cacheRoot: cacheRoot) + "/" + failedFolderName
+        try AtomicFileWriter.createFolders(folder, mode: 0o700)
+        guard let moved = try move(record, from: path, into: folder) else {
+            throw AzFuseError(.notFound, "the upload journal record disappeared", path: path)
+        }
+        return moved
+    }
+
+    /// Takes over every record no live uploader owns: those of owners whose lock can be taken (their process is
+    /// gone), those in the shared `failed` folder, and this journal's own records not in `active`. Records are moved
+    /// into this journal's folder (blocking).
+    ///
+    /// A move links the snapshot under its new name, writes the new record durably, then removes the old record and
+    /// snapshot, so a crash at any point leaves at least one complete copy. A dead owner's folder is removed once
+    /// emptied.
+    ///
+    /// - Parameter active: Record files queued or uploading in this process.
+    /// - Returns: The records taken over and their files.
     func adoptAbandoned(excluding active: Set<String>) -> [(record: UploadJournalRecord, path: String)] {
         let root = Self.uploadsFolder(cacheRoot: cacheRoot)
-        let owners = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         var adopted: [(record: UploadJournalRecord, path: String)] = []
-        for owner in owners {
+        for owner in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
             let ownerFolder = root + "/" + owner
-            let isOwn = ownerFolder == folder
-            var lock: FileLock?
-            if !isOwn {
-                guard let candidate = try? FileLock(path: ownerFolder + "/owner.lock"),
-                    (try? candidate.tryLock()) == true
-                else { continue }
-                lock = candidate
+            var deadOwnerLock: FileLock?
+            if ownerFolder != folder && owner != Self.failedFolderName {
+                guard let lock = try? FileLock(path: ownerFolder + "/owner.lock"), (try? lock.tryLock()) == true else {
+                    continue
+                }
+                deadOwnerLock = lock
             }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []
             for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-                let source = ownerFolder + "/" + name
-                guard !active.contains(source),
-                    let data = FileManager.default.contents(atPath: source),
-                    var record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data), record.version == 1
+                let path = ownerFolder + "/" + name
+                guard !active.contains(path), !adopted.contains(where: { $0.path == path }),
+                    let data = FileManager.default.contents(atPath: path),
+                    let record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data), record.version == 1
                 else { continue }
-                if isOwn {
-                    adopted.append((record, source))
-                    continue
+                if ownerFolder == folder {
+                    adopted.append((record, path))
+                } else if let moved = try? Self.move(record, from: path, into: folder) {
+                    adopted.append(moved)
                 }
-                let destination = folder + "/" + name
-                if !record.inSharedMemory {
-                    let snapshot = folder + "/" + (name.dropLast(5)) + ".data"
-                    guard rename(record.snapshot, snapshot) == 0 else { continue }
-                    record.snapshot = snapshot
-                }
-                guard (try? Self.writeDurably(record, to: destination)) != nil else { continue }
-                unlink(source)
-                adopted.append((record, destination))
             }
-            for name in names where name.hasSuffix(".data") {
-                let record = ownerFolder + "/" + name.dropLast(5) + ".json"
-                if !FileManager.default.fileExists(atPath: record) { unlink(ownerFolder + "/" + name) }
-            }
-            if let lock {
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? [] {
-                    if name.hasPrefix(".") { unlink(ownerFolder + "/" + name) }
+            if let deadOwnerLock {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []
+                where !name.hasSuffix(".json") && name != "owner.lock" {
+                    unlink(ownerFolder + "/" + name)
                 }
-                unlink(lock.path)
+                unlink(deadOwnerLock.path)
                 rmdir(ownerFolder)
             }
         }
         return adopted
+    }
+
+    /// The shared folder of records whose upload failed for good.
+    private static let failedFolderName = "failed"
+
+    /// Moves a record (and a snapshot in the journal) into `folder`; `nil` if another mover took it first.
+    private static func move(
+        _ record: UploadJournalRecord, from path: String, into folder: String
+    ) throws -> (record: UploadJournalRecord, path: String)? {
+        let name = (path as NSString).lastPathComponent
+        var moved = record
+        if !record.inSharedMemory {
+            moved.snapshot = folder + "/" + name.dropLast(5) + ".data"
+            if link(record.snapshot, moved.snapshot) != 0 && errno != EEXIST { return nil }
+        }
+        let destination = folder + "/" + name
+        try writeDurably(moved, to: destination)
+        unlink(path)
+        if !record.inSharedMemory { unlink(record.snapshot) }
+        return (moved, destination)
     }
 
     /// Writes `record` to a temporary file, flushes it, renames it onto `path` and flushes the folder.

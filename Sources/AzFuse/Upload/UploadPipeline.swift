@@ -99,25 +99,24 @@ final class UploadPipeline: Sendable {
     func keepFailed(_ pending: PendingUpload, error: any Error) async -> AzFuseError {
         let original = pending.record
         let recordPath = pending.recordPath
-        var record = original
-        if original.inSharedMemory {
-            let moved = try? await BlockingIO.run { () -> UploadJournalRecord in
-                let record = original
-                var moved = record
-                moved.snapshot = String(recordPath.dropLast(5)) + ".data"
-                moved.inSharedMemory = false
-                let temporary = moved.snapshot + ".copy"
+        let cacheRoot = pending.target.cacheRoot
+        let moved = try? await BlockingIO.run { () -> UploadJournalRecord in
+            var record = original
+            if original.inSharedMemory {
+                record.snapshot = String(recordPath.dropLast(5)) + ".data"
+                record.inSharedMemory = false
+                let temporary = record.snapshot + ".copy"
                 unlink(temporary)
-                try FileManager.default.copyItem(atPath: record.snapshot, toPath: temporary)
-                try LocalFile.rename(temporary, to: moved.snapshot)
-                try UploadJournal.rewrite(moved, at: recordPath)
-                SharedMemoryStaging.promote(record.snapshot, from: moved.snapshot, into: record.cachePath)
-                unlink(record.snapshot)
-                return moved
+                try FileManager.default.copyItem(atPath: original.snapshot, toPath: temporary)
+                try LocalFile.rename(temporary, to: record.snapshot)
+                try UploadJournal.rewrite(record, at: recordPath)
+                SharedMemoryStaging.promote(original.snapshot, from: record.snapshot, into: original.cachePath)
+                unlink(original.snapshot)
             }
-            if let moved { record = moved }
+            return try UploadJournal.release(record, at: recordPath, cacheRoot: cacheRoot).record
         }
         state.withLock { _ = $0.active.remove(recordPath) }
+        let record = moved ?? original
         let cause = (error as? AzFuseError) ?? AzFuseError(.transferFailed, "\(error)", underlying: error)
         let kept =
             record.inSharedMemory
