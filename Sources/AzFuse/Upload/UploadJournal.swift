@@ -56,7 +56,9 @@ final class UploadJournal: Sendable {
         target: BlobTarget, logicalPath: String, content: String, inSharedMemory: Bool
     ) throws -> (record: UploadJournalRecord, path: String) {
         var status = stat()
-        guard stat(content, &status) == 0 else { throw AzFuseError.fileSystem("reading the written file", path: content) }
+        guard stat(content, &status) == 0 else {
+            throw AzFuseError.fileSystem("reading the written file", path: content)
+        }
         let modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
         let sequence = counter.withLock { value -> UInt64 in
             value += 1

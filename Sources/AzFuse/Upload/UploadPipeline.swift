@@ -132,7 +132,8 @@ final class UploadPipeline: Sendable {
                 name: pending.target.blobName),
             httpStatus: cause.httpStatus, azureErrorCode: cause.azureErrorCode, underlying: cause)
         if cause.code == .cancelled || error is CancellationError {
-            failure.message = "the upload to \(pending.target.blobName) was cancelled; \(kept), marked as not "
+            failure.message =
+                "the upload to \(pending.target.blobName) was cancelled; \(kept), marked as not "
                 + "uploaded; File.resumePendingUploads() retries"
         }
         return failure

@@ -170,7 +170,8 @@ import Testing
             group.addTask { try await scheduler.download(Self.target("read")) }
             for index in 0..<20 {
                 group.addTask {
-                    try await scheduler.upload(UploadItem(source: "/s/f\(index % 10)", target: Self.target("f\(index % 10)")))
+                    try await scheduler.upload(
+                        UploadItem(source: "/s/f\(index % 10)", target: Self.target("f\(index % 10)")))
                 }
                 try await Task.sleep(for: .milliseconds(1))
             }

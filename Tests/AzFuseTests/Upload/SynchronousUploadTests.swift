@@ -93,10 +93,13 @@ import Testing
 
     @Test func injectedServerErrorsAreRetried() async throws {
         try await UploadFixture.with { fixture in
-            try await fixture.emulator.inject(.init(method: "PUT", blob: "azfuse_data/flaky.bin", status: 503, count: 2))
+            try await fixture.emulator.inject(
+                .init(method: "PUT", blob: "azfuse_data/flaky.bin", status: 503, count: 2))
             try await fixture.fuse.write(Data("made it".utf8), to: fixture.logical("flaky.bin"))
             #expect(try await fixture.blob("flaky.bin") == Data("made it".utf8))
-            let puts = try await fixture.emulator.requests().filter { $0.blob == "azfuse_data/flaky.bin" && $0.method == "PUT" }
+            let puts = try await fixture.emulator.requests().filter {
+                $0.blob == "azfuse_data/flaky.bin" && $0.method == "PUT"
+            }
             #expect(puts.map(\.status) == [503, 503, 201])
         }
     }
