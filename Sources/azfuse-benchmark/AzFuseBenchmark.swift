@@ -6,7 +6,10 @@ import Foundation
 @main
 enum AzFuseBenchmark {
     /// Every section, in run order. Add new sections here.
-    static let sections: [any BenchmarkSection] = [HashingSection(), LargeBlobSection(), SmallBlobsSection()]
+    static let sections: [any BenchmarkSection] = [
+        HashingSection(), LargeBlobSection(), SmallBlobsSection(), CheckpointUploadSection(),
+        ManySmallUploadsSection(),
+    ]
 
     static func main() async {
         do {
