@@ -1,0 +1,88 @@
+import Foundation
+
+/// A native Azure Blob Storage client for one container, built on URLSession.
+///
+/// Requests carry the account's SAS token if it has one, else are signed with its key (Shared Key), else go
+/// anonymously. Transient failures are retried per ``Configuration/retry``. Downloads and uploads stream through
+/// files in chunks, so memory stays bounded whatever the blob size, and are verified with MD5. Every error is an
+/// ``AzFuseError`` whose description never contains a key or a SAS signature.
+///
+/// ```swift
+/// let client = try BlobClient(account: account)
+/// let properties = try await client.download("data/train.bin", to: "/cache/train.bin")
+/// ```
+public struct BlobClient: Sendable {
+    /// The account and container this client talks to.
+    public var account: StorageAccount { service.account }
+    /// Sizes, parallelism, retries and timeouts.
+    public var configuration: Configuration { service.configuration }
+
+    let service: BlobService
+
+    /// Creates a client for `account`'s container.
+    ///
+    /// - Parameters:
+    ///   - account: The account, container, credentials and endpoint.
+    ///   - configuration: Transfer and retry tuning.
+    /// - Throws: `AzFuseError` `.invalidConfiguration` when the account key is not valid base64.
+    public init(account: StorageAccount, configuration: Configuration = Configuration()) throws {
+        service = try BlobService(account: account, configuration: configuration)
+    }
+
+    /// Fetches a blob's properties (Get Blob Properties).
+    ///
+    /// - Parameter blob: The blob name inside the container.
+    /// - Returns: Size, ETag, last-modified time, MD5, content type, metadata and access tier.
+    /// - Throws: `AzFuseError` (`.notFound` when the blob does not exist).
+    public func properties(of blob: String) async throws -> BlobProperties {
+        let response = try await service.send(BlobRequest(operation: "Get Blob Properties", method: "HEAD", blobName: blob))
+        let size = response.header("Content-Length").flatMap { Int64($0) } ?? 0
+        return BlobProperties(headersOf: response, size: size, wholeBlobMD5: response.header("Content-MD5"))
+    }
+
+    /// Downloads a blob to a local file, replacing it atomically once the content is complete and verified.
+    ///
+    /// - Parameters:
+    ///   - blob: The blob name inside the container.
+    ///   - destination: The local file path; its directory must exist.
+    /// - Returns: The properties of the blob version that was downloaded.
+    /// - Throws: `AzFuseError`: `.notFound`, `.integrityCheckFailed` (length or MD5 mismatch), `.changedWhileReading`
+    ///   (the blob kept changing), `.cancelled`, and the other service and transport codes. No partial file is left.
+    public func download(_ blob: String, to destination: String) async throws -> BlobProperties {
+        try await BlobDownload(service: service, blobName: blob, destination: destination).run()
+    }
+
+    /// Uploads a local file as a block blob, storing its MD5 as the blob's `Content-MD5`.
+    ///
+    /// - Parameters:
+    ///   - file: The local file path.
+    ///   - blob: The blob name inside the container; an existing blob is replaced.
+    ///   - contentType: The MIME type to store, or `nil` for the service default.
+    ///   - metadata: User metadata (names must be valid C# identifiers, values ASCII).
+    /// - Returns: The new blob's properties.
+    /// - Throws: `AzFuseError`: `.notFound` or `.fileSystem` for the local file, and the service and transport codes.
+    public func upload(
+        from file: String, to blob: String, contentType: String? = nil, metadata: [String: String] = [:]
+    ) async throws -> BlobProperties {
+        try await BlobUpload(service: service, file: file, blobName: blob, contentType: contentType, metadata: metadata)
+            .run()
+    }
+
+    /// Deletes a blob.
+    ///
+    /// - Parameter blob: The blob name inside the container.
+    /// - Throws: `AzFuseError` (`.notFound` when the blob does not exist).
+    public func delete(_ blob: String) async throws {
+        _ = try await service.send(BlobRequest(operation: "Delete Blob", method: "DELETE", blobName: blob))
+    }
+
+    /// Creates the container.
+    ///
+    /// - Throws: `AzFuseError` `.conflict` with ``AzFuseError/azureErrorCode`` `ContainerAlreadyExists` when it
+    ///   exists already, so callers can treat that as success.
+    public func createContainer() async throws {
+        var request = BlobRequest(operation: "Create Container", method: "PUT", blobName: nil)
+        request.query = [("restype", "container")]
+        _ = try await service.send(request)
+    }
+}
