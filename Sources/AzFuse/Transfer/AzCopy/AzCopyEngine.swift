@@ -287,6 +287,7 @@ struct AzCopyEngine: Sendable {
             executable: executable,
             arguments: arguments + [
                 "--output-type", "json",
+                "--skip-version-check",
                 "--log-level", keepJobFiles ? "INFO" : "ERROR",
             ],
             environmentOverrides: [

@@ -33,6 +33,15 @@ enum AzCopyFailureClassifier {
         return .transferFailed
     }
 
+    /// What the user can do about a failure with this code, as a sentence fragment starting with "; ", or "".
+    static func hint(for code: AzFuseError.Code) -> String {
+        switch code {
+        case .authenticationFailed: "; the SAS was rejected: it is expired, malformed or signed with another key"
+        case .permissionDenied: "; the SAS does not grant the permissions this transfer needs"
+        default: ""
+        }
+    }
+
     private static func code(forServiceCode serviceCode: String) -> AzFuseError.Code? {
         switch serviceCode {
         case "AuthenticationFailed", "InvalidAuthenticationInfo", "NoAuthenticationInformation":

@@ -24,15 +24,19 @@ struct AzCopyJobReport: Sendable {
         let summary = parser.sawEndOfJob ? parser.latestSummary : nil
         var failures: [String: AzFuseError] = [:]
         for failure in parser.scanFailures.values {
-            failures[failure.entry] = AzFuseError(
+            let code =
                 failure.reason.contains("no such file or directory")
-                    ? .notFound
-                    : AzCopyFailureClassifier.code(
-                        httpStatus: failure.httpStatus,
-                        serviceCode: failure.serviceCode,
-                        jobServiceCodes: parser.serviceCodes
-                    ),
-                "azcopy skipped it while scanning: \(failure.reason)",
+                ? .notFound
+                : AzCopyFailureClassifier.code(
+                    httpStatus: failure.httpStatus,
+                    serviceCode: failure.serviceCode,
+                    jobServiceCodes: parser.serviceCodes
+                )
+            let answer = [failure.httpStatus.map { "HTTP \($0)" }, failure.serviceCode].compactMap { $0 }
+            let explanation = answer.isEmpty ? failure.reason : "the service answered " + answer.joined(separator: " ")
+            failures[failure.entry] = AzFuseError(
+                code,
+                "azcopy left it out of the \(verb): \(explanation)\(AzCopyFailureClassifier.hint(for: code))",
                 httpStatus: failure.httpStatus,
                 azureErrorCode: failure.serviceCode
             )
@@ -40,12 +44,17 @@ struct AzCopyJobReport: Sendable {
         for transfer in summary?.failedTransfers ?? [] {
             let localPath = verb == "download" ? transfer.destination : transfer.source
             guard let name = folder.blobName(forStagingPath: localPath) else { continue }
-            let status = Int(transfer.errorCode)
+            let status = Int(transfer.errorCode).flatMap { (100...599).contains($0) ? $0 : nil }
+            let code = AzCopyFailureClassifier.code(
+                httpStatus: status,
+                serviceCode: nil,
+                jobServiceCodes: parser.serviceCodes
+            )
+            let reported = status.map { "HTTP \($0)" } ?? "error code '\(transfer.errorCode)'"
             failures[name] = AzFuseError(
-                AzCopyFailureClassifier.code(
-                    httpStatus: status, serviceCode: nil, jobServiceCodes: parser.serviceCodes),
-                "azcopy \(verb) failed (\(transfer.status), error code \(transfer.errorCode.isEmpty ? "none" : transfer.errorCode))",
-                httpStatus: status.flatMap { (100...599).contains($0) ? $0 : nil }
+                code,
+                "azcopy \(verb) failed (\(reported))\(AzCopyFailureClassifier.hint(for: code))",
+                httpStatus: status
             )
         }
         for transfer in summary?.skippedTransfers ?? [] {
@@ -59,13 +68,12 @@ struct AzCopyJobReport: Sendable {
         let endedCleanly =
             outcome.exitStatus.isSuccess && summary != nil && parser.errorMessages.isEmpty
             && !["Failed", "Cancelled"].contains(summary?.jobStatus ?? "")
+        let jobCode = AzCopyFailureClassifier.jobCode(for: parser)
         jobError =
             endedCleanly
             ? nil
             : AzFuseError(
-                AzCopyFailureClassifier.jobCode(for: parser),
-                "azcopy \(verb) job failed (\(details))"
-            )
+                jobCode, "azcopy \(verb) job failed (\(details))\(AzCopyFailureClassifier.hint(for: jobCode))")
         let completed = summary?.transfersCompleted ?? 0
         accountsForEveryItem = summary != nil && completed + failures.count == itemCount
         unaccountedError =

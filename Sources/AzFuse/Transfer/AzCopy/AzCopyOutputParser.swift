@@ -16,7 +16,7 @@ struct AzCopyOutputParser: Sendable {
         var serviceCode: String?
         /// The HTTP status azcopy quoted, if any.
         var httpStatus: Int?
-        /// The first line of azcopy's explanation, secrets redacted.
+        /// The first line of azcopy's explanation (without Go source locations), secrets redacted.
         var reason: String
     }
 
@@ -39,7 +39,8 @@ struct AzCopyOutputParser: Sendable {
     private(set) var reportedAuthenticationFailure = false
     /// The contents of `Error` messages, secrets redacted.
     private(set) var errorMessages: [String] = []
-    /// The last diagnostic lines (everything except progress and job summaries), secrets redacted.
+    /// The last diagnostic lines (everything except progress, job summaries and routine notices), first lines only,
+    /// secrets redacted.
     private(set) var recentLines: [String] = []
 
     /// Creates a parser that keeps at most `recentLineLimit` diagnostic lines of at most `recentLineLength` characters.
@@ -104,21 +105,35 @@ struct AzCopyOutputParser: Sendable {
             let markerRange = content.range(of: skipMarker, range: prefixRange.upperBound..<content.endIndex)
         else { return }
         let entry = String(content[prefixRange.upperBound..<markerRange.lowerBound])
-        let reason = content[markerRange.upperBound...].prefix { $0 != "\n" }
         scanFailures[entry] = ScanFailure(
             entry: entry,
             serviceCode: code,
             httpStatus: Self.httpStatus(in: content),
-            reason: Redaction.redactSecrets(in: String(reason))
+            reason: Redaction.redactSecrets(in: Self.headline(of: content[markerRange.upperBound...]))
         )
     }
 
     private mutating func remember(_ text: String) {
-        let firstLine = text.prefix { $0 != "\n" }
-        var line = Redaction.redactSecrets(in: String(firstLine.prefix(recentLineLength)))
-        if firstLine.count > recentLineLength || firstLine.endIndex != text.endIndex { line += " ..." }
+        let headline = Self.headline(of: Substring(text))
+        guard !Self.chatter.contains(where: { headline.hasPrefix($0) }) else { return }
+        var line = Redaction.redactSecrets(in: String(headline.prefix(recentLineLength)))
+        if headline.count > recentLineLength { line += " ..." }
         recentLines.append(line)
         if recentLines.count > recentLineLimit { recentLines.removeFirst(recentLines.count - recentLineLimit) }
+    }
+
+    /// Routine `Info` messages that explain nothing about a failure.
+    private static let chatter = [
+        "INFO: Scanning...",
+        "INFO: Any empty folders will not be processed",
+        "INFO: NOTE: HTTP is in use",
+    ]
+
+    /// The first line of an azcopy message, without the Go source location azcopy appends after ` -> `.
+    private static func headline(of text: Substring) -> String {
+        let firstLine = text.prefix { $0 != "\n" }
+        guard let arrow = firstLine.range(of: " -> ") else { return String(firstLine) }
+        return String(firstLine[..<arrow.lowerBound])
     }
 
     /// `AuthenticationFailed` from `... (ServiceCode=AuthenticationFailed) ...`.
