@@ -37,6 +37,19 @@ import Testing
         #expect(report.failuresByBlobName.isEmpty)
     }
 
+    @Test func downloadWithOneFailedReadNamesItAndStillCompletes() throws {
+        let (parser, _) = try parse("download-one-read-fails")
+        let summary = try #require(parser.latestSummary)
+        #expect(summary.jobStatus == "CompletedWithErrors")
+        #expect(summary.failedTransfers.first?.destination == "/work/job/files/remote/sub/b.bin")
+
+        let report = AzCopyJobReport(outcome(parser, exit: 1), folder: folder, itemCount: 4, verb: "download")
+        #expect(report.jobError == nil, "the exit code is explained by the named failure")
+        #expect(report.failure(for: "remote/sub/b.bin")?.code == .notFound)
+        #expect(report.failure(for: "remote/sub/b.bin")?.httpStatus == 404)
+        #expect(report.failure(for: "remote/a.txt") == nil)
+    }
+
     @Test func downloadWithExpiredSASRecordsEveryEntryAsSkipped() throws {
         let (parser, _) = try parse("download-expired-sas")
         #expect(parser.latestSummary?.totalTransfers == 0)

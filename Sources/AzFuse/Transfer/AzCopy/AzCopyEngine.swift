@@ -185,8 +185,12 @@ struct AzCopyEngine: Sendable {
             folder: folder,
             progress: progress
         )
-        // A job stopped by cancellation never gets here, so no destination is touched in that case.
-        try Task.checkCancellation()
+        // Cancellation while azcopy ran has already thrown; this covers cancellation right after it finished, so
+        // that a cancelled download never touches a destination.
+        if Task.isCancelled {
+            throw AzFuseError(
+                .cancelled, "azcopy download of \(items.count) blob(s) was cancelled before files were moved")
+        }
         let report = AzCopyJobReport(outcome, folder: folder, itemCount: items.count, verb: "download")
         return items.map { item in
             let blob = location.blob(item.blobName)
@@ -195,7 +199,9 @@ struct AzCopyEngine: Sendable {
                 return .failure(failure.withContext(path: item.destination, blob: blob))
             }
             guard let size = LocalFiles.regularFileSize(at: staged) else {
-                if let jobError = report.jobError { return .failure(jobError.withContext(path: nil, blob: blob)) }
+                if let jobError = report.jobError {
+                    return .failure(jobError.withContext(path: item.destination, blob: blob))
+                }
                 return .failure(
                     AzFuseError(
                         .notFound,

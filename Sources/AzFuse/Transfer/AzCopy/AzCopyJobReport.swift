@@ -5,7 +5,8 @@
 struct AzCopyJobReport: Sendable {
     /// Errors azcopy attributed to particular blobs, keyed by blob name.
     let failuresByBlobName: [String: AzFuseError]
-    /// The job-level error, when the job as a whole did not end cleanly.
+    /// The job-level error, when the job as a whole did not run to completion (no final summary, an `Error`
+    /// message, a `Cancelled` or `Failed` job) or exited with an error without naming any failed file.
     let jobError: AzFuseError?
     /// Whether azcopy's final summary accounts for every item: each either completed or failed by name.
     let accountsForEveryItem: Bool
@@ -65,9 +66,11 @@ struct AzCopyJobReport: Sendable {
         failuresByBlobName = failures
 
         let details = Self.details(outcome)
-        let endedCleanly =
-            outcome.exitStatus.isSuccess && summary != nil && parser.errorMessages.isEmpty
-            && !["Failed", "Cancelled"].contains(summary?.jobStatus ?? "")
+        // A job that ran to completion explains its failures per file; a non-zero exit is then expected and only
+        // suspicious when no file is named as failed.
+        let ranToCompletion =
+            summary?.jobStatus.hasPrefix("Completed") == true && parser.errorMessages.isEmpty
+        let endedCleanly = ranToCompletion && (outcome.exitStatus.isSuccess || !failures.isEmpty)
         let jobCode = AzCopyFailureClassifier.jobCode(for: parser)
         jobError =
             endedCleanly
