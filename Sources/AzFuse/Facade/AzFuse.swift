@@ -23,6 +23,8 @@ public final class AzFuse: Sendable {
     let resolver: PathResolver
     let scheduler: TransferScheduler
     let cacheStore: CacheStore
+    /// The azcopy engine, when azcopy was found.
+    let azcopy: AzCopyTransferEngine?
 
     /// Creates an instance from a configuration.
     ///
@@ -40,13 +42,28 @@ public final class AzFuse: Sendable {
             baseDirectory: configuration.baseDirectory ?? FileManager.default.currentDirectoryPath,
             homeDirectory: home)
         let clients = BlobClientPool()
+        var environment = ProcessInfo.processInfo.environment
+        if let azcopyPath = configuration.azcopyPath { environment[AzCopyLocator.pathVariable] = azcopyPath }
+        let azcopy: AzCopyTransferEngine?
+        let missingAzCopy: UnavailableTransferEngine
+        do {
+            let executable = try AzCopyLocator.locate(environment: environment)
+            azcopy = AzCopyTransferEngine(
+                engine: AzCopyEngine(
+                    executable: executable, workRoot: NSTemporaryDirectory(), environment: environment),
+                clients: clients)
+            missingAzCopy = UnavailableTransferEngine(kind: .azcopy, reason: "azcopy is available")
+        } catch {
+            azcopy = nil
+            missingAzCopy = UnavailableTransferEngine(
+                kind: .azcopy, reason: (error as? AzFuseError)?.message ?? "\(error)")
+        }
+        self.azcopy = azcopy
         let router = TransferRouter(
             options: configuration.transfer,
             native: NativeTransferEngine(clients: clients, parallelism: configuration.transfer.nativeParallelism),
-            azcopy: nil,
-            missingAzCopy: UnavailableTransferEngine(
-                kind: .azcopy,
-                reason: "azcopy is not available in this version; set AZFUSE_TRANSFER_ENGINE=native or auto"))
+            azcopy: azcopy,
+            missingAzCopy: missingAzCopy)
         self.scheduler = TransferScheduler(router: router)
         self.cacheStore = CacheStore(scheduler: scheduler, options: configuration.transfer)
     }
