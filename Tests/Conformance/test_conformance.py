@@ -769,6 +769,24 @@ def test_unicode_and_percent_names_roundtrip(container):
     assert sorted(b.name for b in container.list_blobs()) == sorted(names)
 
 
+def test_concurrent_clients(emu, container):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(i):
+        data = os.urandom(50000 + i)
+        bc = container.get_blob_client(f"conc/{i:03d}.bin")
+        for _ in range(3):
+            bc.upload_blob(data, overwrite=True)
+            assert bc.download_blob().readall() == data
+            assert bc.download_blob(offset=100, length=1000).readall() == data[100:1100]
+        return len(data)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sizes = list(pool.map(worker, range(16)))
+    listed = {b.name: b.size for b in container.list_blobs(name_starts_with="conc/")}
+    assert listed == {f"conc/{i:03d}.bin": sizes[i] for i in range(16)}
+
+
 def test_host_style_through_proxy(emu, container):
     """Absolute-URI requests (what an HTTP proxy client sends) resolve the account from the host."""
     container.upload_blob("proxied.txt", b"via proxy")
