@@ -2405,6 +2405,8 @@ class EmulatorHTTPServer(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, addr, handler, emulator: "BlobEmulator"):
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
         self.emulator = emulator
         self._conns_lock = threading.Lock()
         self._conns: set = set()
@@ -2479,7 +2481,8 @@ class BlobEmulator:
         return self.httpd.server_address[0]
 
     def blob_endpoint(self, account: str = DEV_ACCOUNT) -> str:
-        return "http://%s:%d/%s" % (self.host, self.port, account)
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "http://%s:%d/%s" % (host, self.port, account)
 
     def connection_string(self, account: str = DEV_ACCOUNT) -> str:
         key = base64.b64encode(self.keys[account]).decode()
