@@ -144,8 +144,8 @@ def main() -> int:
         sas_vector("blob-ip-range", "b", "container", "file.bin", "r", start, expiry, "https,http",
                    "127.0.0.1-127.0.0.255"),
         sas_vector("container-no-protocol", "c", "container", None, "rwl", start, expiry, None, None),
-        sas_vector("blob-unicode-content-type", "b", "container", "ünïcødé dir/100% sure.txt", "r", start, expiry,
-                   "https,http", None, content_type="text/plain; charset=utf-8"),
+        sas_vector("blob-unicode-name", "b", "container", "ünïcødé dir/100% sure.txt", "r", start, expiry,
+                   "https,http", None),
     ]
 
     doc = {"account": ACCOUNT, "accountKey": KEY, "sharedKey": shared, "sas": sas}
