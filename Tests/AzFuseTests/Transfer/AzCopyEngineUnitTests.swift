@@ -42,7 +42,8 @@ import Testing
     @Test func locatorErrorsAreClear() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        _ = FileManager.default.createFile(atPath: root + "/azcopy", contents: Data("#!/bin/sh\n".utf8))  // not executable
+        // Present but not executable.
+        _ = FileManager.default.createFile(atPath: root + "/azcopy", contents: Data("#!/bin/sh\n".utf8))
         let missing = #expect(throws: AzFuseError.self) {
             try AzCopyLocator.locate(environment: ["HOME": root, "PATH": root])
         }
