@@ -123,9 +123,7 @@ public final class AzFuse: Sendable {
         let resolved = try resolve(path)
         switch mode {
         case .read:
-            let localPath = try await cacheStore.fileForReading(resolved)
-            let descriptor = Glibc.open(localPath, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw AzFuseError.fileSystem("opening for reading", path: path) }
+            let descriptor = try await cacheStore.openForReading(resolved)
             let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
             defer { Glibc.close(descriptor) }
             return try await body(handle)
@@ -146,8 +144,7 @@ public final class AzFuse: Sendable {
     ///   blob exists.
     public func read(_ path: String) async throws -> Data {
         let resolved = try resolve(path)
-        let localPath = try await cacheStore.fileForReading(resolved)
-        return try await FileReader.readAll(localPath, reportedPath: path)
+        return try await FileReader.readAll(try await cacheStore.openForReading(resolved), reportedPath: path)
     }
 
     /// Replaces a file's content atomically (and uploads it, for a mapped path).
