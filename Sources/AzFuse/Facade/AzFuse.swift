@@ -80,7 +80,9 @@ public final class AzFuse: Sendable {
 
     /// Runs `body` with this instance as the one ``File`` forwards to, in this task and the tasks it creates.
     ///
-    /// - Parameter body: The code that should use this instance.
+    /// - Parameters:
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
+    ///   - body: The code that should use this instance.
     /// - Returns: What `body` returns.
     public func withCurrent<Result>(
         isolation: isolated (any Actor)? = #isolation,
@@ -111,6 +113,7 @@ public final class AzFuse: Sendable {
     /// - Parameters:
     ///   - path: A relative or absolute logical path.
     ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: Works with the handle.
     /// - Returns: What `body` returns.
     /// - Throws: ``AzFuseError`` naming the path, or what `body` throws.
@@ -171,6 +174,7 @@ public final class AzFuse: Sendable {
     /// - Parameters:
     ///   - path: A relative or absolute logical path.
     ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: Works with the local path.
     /// - Returns: What `body` returns.
     public func withLocalPath<Result>(
