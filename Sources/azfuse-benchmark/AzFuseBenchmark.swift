@@ -7,7 +7,8 @@ import Foundation
 enum AzFuseBenchmark {
     /// Every section, in run order. Add new sections here.
     static let sections: [any BenchmarkSection] = [
-        HashingSection(), LargeBlobSection(), SmallBlobsSection(), CheckpointUploadSection(),
+        HashingSection(), LargeBlobSection(), SmallBlobsSection(), CacheHitSection(), ColdReadSection(),
+        ConcurrentReadsSection(), PrepareSection(), ProcessesSection(), CheckpointUploadSection(),
         ManySmallUploadsSection(),
     ]
 
@@ -34,7 +35,8 @@ enum AzFuseBenchmark {
         let client = try BlobClient(account: emulator.account(container: "benchmark"))
         try await client.createContainer()
         let sas = try client.makeContainerSAS(permissions: .all, expiresOn: Date() + 86_400)
-        let context = BenchmarkContext(options: options, client: client, sasToken: sas, workDirectory: workDirectory)
+        let context = BenchmarkContext(
+            options: options, client: client, sasToken: sas, workDirectory: workDirectory, emulator: emulator)
 
         var rows: [BenchmarkRow] = []
         for section in selected {

@@ -1,6 +1,10 @@
 import AzFuse
 import Foundation
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The Python blob emulator as a child process, with its data under the benchmark's work directory.
 struct EmulatorServer: Sendable {
     static let accountName = "devstoreaccount1"
@@ -30,5 +34,31 @@ struct EmulatorServer: Sendable {
         StorageAccount(
             accountName: Self.accountName, containerName: container, accountKey: Self.accountKey,
             endpoint: URL(string: "http://127.0.0.1:\(port)/\(Self.accountName)"))
+    }
+
+    /// GET requests per blob logged since the last ``clearRequests()``.
+    func getsPerBlob() async throws -> [String: Int] {
+        let (data, _) = try await URLSession.shared.data(from: controlURL("requests"))
+        struct Entry: Decodable {
+            var method: String
+            var blob: String?
+        }
+        var counts: [String: Int] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let entry = try JSONDecoder().decode(Entry.self, from: Data(line.utf8))
+            if entry.method == "GET", let blob = entry.blob { counts[blob, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    /// Empties the emulator's request log.
+    func clearRequests() async throws {
+        var request = URLRequest(url: controlURL("requests"))
+        request.httpMethod = "DELETE"
+        _ = try await URLSession.shared.data(for: request)
+    }
+
+    private func controlURL(_ resource: String) -> URL {
+        URL(string: "http://127.0.0.1:\(port)/__emulator/\(resource)")!
     }
 }

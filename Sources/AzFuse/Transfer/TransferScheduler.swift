@@ -12,18 +12,6 @@
 actor TransferScheduler {
     typealias Outcome = Result<Void, any Error>
 
-    /// Counts of what the scheduler did, for tests and benchmarks.
-    struct Statistics: Sendable, Equatable {
-        /// Download batches per engine.
-        var batches: [TransferOptions.Engine: Int] = [:]
-        /// Files downloaded per engine.
-        var files: [TransferOptions.Engine: Int] = [:]
-        /// Upload batches per engine.
-        var uploadBatches: [TransferOptions.Engine: Int] = [:]
-        /// Files uploaded per engine.
-        var uploadFiles: [TransferOptions.Engine: Int] = [:]
-    }
-
     /// What a request asks for.
     private enum Work: Sendable {
         case download(BlobTarget)
@@ -76,7 +64,7 @@ actor TransferScheduler {
     private var lanes: [LaneKey: Lane] = [:]
     private var nextID: UInt64 = 0
     /// What the scheduler has done so far.
-    private(set) var statistics = Statistics()
+    private(set) var statistics = TransferStatistics()
 
     init(router: TransferRouter) {
         self.router = router

@@ -14,28 +14,22 @@ import Testing
             .init(method: "PUT", blobPrefix: "azfuse_data/", count: count, latencyMs: milliseconds))
     }
 
-    static func scheduler(_ fuse: AzFuse) async -> TransferScheduler.Statistics {
-        await fuse.scheduler.statistics
-    }
-
     @Test func writersMoveOnAndQueuedFilesGoOutTogether() async throws {
         try await UploadFixture.with { fixture in
             try await Self.slowUploads(fixture, milliseconds: 300)
             let writing = try await measure {
                 try await fixture.fuse.withCurrent {
                     try await File.withAsyncUpload {
-                        let loop = try await measure {
-                            for index in 0..<20 {
-                                try await File.write(Data("f\(index)".utf8), to: fixture.logical("many/f\(index).txt"))
-                            }
+                        for index in 0..<20 {
+                            try await File.write(Data("f\(index)".utf8), to: fixture.logical("many/f\(index).txt"))
                         }
-                        #expect(loop < .milliseconds(900), "the writes waited for uploads: \(loop)")
+                        #expect(!fixture.journalRecords().isEmpty, "the writes waited for their uploads")
                     }
                 }
             }
             #expect(writing >= .milliseconds(300))
             for index in 0..<20 { #expect(try await fixture.blob("many/f\(index).txt") == Data("f\(index)".utf8)) }
-            let statistics = await Self.scheduler(fixture.fuse)
+            let statistics = await fixture.fuse.transferStatistics()
             #expect(statistics.uploadFiles[.native] == 20)
             #expect((statistics.uploadBatches[.native] ?? 0) <= 3, "\(statistics)")
             #expect(fixture.journalRecords().isEmpty)
@@ -222,6 +216,41 @@ import Testing
                 }
             }
             #expect(fixture.journalRecords().isEmpty)
+        }
+    }
+
+    @Test(.enabled(if: AzCopyTestSupport.executable != nil, AzCopyTestSupport.missingReason))
+    func queuedFilesGoOutThroughFewAzCopyJobs() async throws {
+        try await UploadFixture.with(transfer: TransferOptions(engine: .azcopy)) { fixture in
+            try await fixture.fuse.withAsyncUpload {
+                for index in 0..<30 {
+                    try await fixture.fuse.write(Data("z\(index)".utf8), to: fixture.logical("az/z\(index).txt"))
+                }
+            }
+            for index in 0..<30 { #expect(try await fixture.blob("az/z\(index).txt") == Data("z\(index)".utf8)) }
+            let statistics = await fixture.fuse.transferStatistics()
+            #expect(statistics.uploadFiles[.azcopy] == 30)
+            #expect(statistics.azcopyInvocations == statistics.uploadBatches[.azcopy])
+            #expect(statistics.azcopyInvocations <= 3, "\(statistics)")
+            #expect(fixture.journalRecords().isEmpty)
+        }
+    }
+
+    @Test(.enabled(if: AzCopyTestSupport.executable != nil, AzCopyTestSupport.missingReason))
+    func azCopyUploadRefusedByTheServiceIsReportedAndKept() async throws {
+        let once = UploadOptions(maxAttempts: 1)
+        try await UploadFixture.with(upload: once, transfer: TransferOptions(engine: .azcopy)) { fixture in
+            let readOnly = try fixture.makeInstance(account: try fixture.sasAccount([.read, .list]))
+            let error = try await #require(throws: AzFuseError.self) {
+                try await readOnly.withAsyncUpload {
+                    try await readOnly.write(Data("kept".utf8), to: fixture.logical("refused.bin"))
+                }
+            }
+            #expect(error.code == .uploadFailed)
+            #expect(error.fileErrors.map(\.path) == [fixture.logical("refused.bin")])
+            #expect(!error.description.contains("sig="), "no SAS in \(error)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.cachePath("refused.bin"))) == Data("kept".utf8))
+            #expect(fixture.journalRecords().count == 1)
         }
     }
 }

@@ -110,7 +110,8 @@ struct UploadFixture {
                         local: emulator.localPath("data"), remote: "azfuse_data", cache: emulator.localPath("cache"),
                         storageAccount: "main")
                 ],
-                storageAccounts: ["main": client.account], transfer: transfer, upload: upload)
+                storageAccounts: ["main": client.account], azcopyPath: AzCopyTestSupport.executable,
+                transfer: transfer, upload: upload)
             return try await body(
                 UploadFixture(
                     emulator: emulator, client: client, fuse: try AzFuse(configuration: configuration),
