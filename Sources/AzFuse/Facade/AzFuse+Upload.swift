@@ -33,6 +33,7 @@ extension AzFuse {
     /// - Parameters:
     ///   - enabled: `false` makes writes inside synchronous (each returns once its blob is committed).
     ///   - shmAsTemp: Stage written files in shared memory until they are uploaded.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: The code whose writes are uploaded in the background.
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws; otherwise one ``AzFuseError`` with code ``AzFuseError/Code/uploadFailed``

@@ -11,6 +11,7 @@ extension File {
     /// - Parameters:
     ///   - enabled: `false` makes writes inside synchronous.
     ///   - shmAsTemp: Stage written files in shared memory until they are uploaded.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: The code whose writes are uploaded in the background.
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws, else ``AzFuseError/Code/uploadFailed`` listing the files not uploaded.
