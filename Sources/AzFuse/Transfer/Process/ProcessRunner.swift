@@ -114,7 +114,9 @@ package struct ProcessRunner: Sendable {
     /// - Throws: ``AzFuseError`` with code `.transferFailed` if the process cannot be started (for example, the
     ///   executable does not exist); `CancellationError` if the task was cancelled while the child ran (the child has
     ///   then been terminated and reaped, and its result is discarded even if it exited on its own meanwhile).
-    package func run(_ command: Command, onStandardOutputLine: (@Sendable (String) -> Void)? = nil) async throws -> Result {
+    package func run(_ command: Command, onStandardOutputLine: (@Sendable (String) -> Void)? = nil) async throws
+        -> Result
+    {
         try Task.checkCancellation()
         let termination = TerminationRequest(gracePeriod: terminationGracePeriod)
         let result: Result = try await withTaskCancellationHandler {
