@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseEmulator
 import Foundation
 
 /// One group of measurements. Add a section by writing a type conforming to this protocol in its own file and

@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseEmulator
 import Foundation
 
 /// Many concurrent misses: `File.read` of 1,000 distinct missing 4 KiB blobs from 1,000 tasks at once, with automatic

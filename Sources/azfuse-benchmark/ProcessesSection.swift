@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseEmulator
 import Foundation
 
 /// Four `azfuse download` processes started together on the same 200 missing blobs and one shared cache: wall
@@ -50,17 +51,18 @@ struct ProcessesSection: BenchmarkSection {
         account_key: \(account.accountKey ?? "null")
         endpoint: \(account.endpoint.absoluteString)
         """.write(toFile: folder + "/benchmark.yaml", atomically: true, encoding: .utf8)
-        let command = [
-            "env", "AZFUSE_USE_FUSE=1", "AZFUSE_CLOUD_FUSE_CONFIG_FILE=\(folder)/azfuse.yaml",
-            "AZFUSE_STORAGE_ACCOUNT_CONFIG_FOLDER=\(folder)", executable, "download",
+        let command = [executable, "download"]
+        let environment = [
+            "AZFUSE_USE_FUSE": "1", "AZFUSE_CLOUD_FUSE_CONFIG_FILE": folder + "/azfuse.yaml",
+            "AZFUSE_STORAGE_ACCOUNT_CONFIG_FOLDER": folder,
         ]
         return try await measure {
-            let processes = try (0..<count).map { index in
-                try ChildProcess(command + (index % 2 == 0 ? paths : paths.reversed()))
-            }
-            for process in processes {
-                let status = await process.waitForExit()
-                guard status == 0 else { throw BenchmarkError("azfuse download exited with status \(status)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<count {
+                    let arguments = command + (index % 2 == 0 ? paths : paths.reversed())
+                    group.addTask { try await runCommand(arguments, environment: environment) }
+                }
+                try await group.waitForAll()
             }
         }
     }

@@ -16,7 +16,7 @@ import Testing
 
     @Test func writersMoveOnAndQueuedFilesGoOutTogether() async throws {
         try await UploadFixture.with { fixture in
-            try await Self.slowUploads(fixture, milliseconds: 300)
+            try await Self.slowUploads(fixture, milliseconds: 3000, count: 1)
             let writing = try await measure {
                 try await fixture.fuse.withCurrent {
                     try await File.withAsyncUpload {
@@ -27,11 +27,13 @@ import Testing
                     }
                 }
             }
-            #expect(writing >= .milliseconds(300))
+            #expect(writing >= .milliseconds(3000))
             for index in 0..<20 { #expect(try await fixture.blob("many/f\(index).txt") == Data("f\(index)".utf8)) }
             let statistics = await fixture.fuse.transferStatistics()
             #expect(statistics.uploadFiles[.native] == 20)
-            #expect((statistics.uploadBatches[.native] ?? 0) <= 3, "\(statistics)")
+            #expect(
+                (statistics.uploadBatches[.native] ?? 0) <= 2,
+                "the first file(s), then the rest together: \(statistics)")
             #expect(fixture.journalRecords().isEmpty)
             #expect(fixture.journalDataFiles().isEmpty)
         }
