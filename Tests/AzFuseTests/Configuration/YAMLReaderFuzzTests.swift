@@ -186,30 +186,11 @@ import Testing
     }
 }
 
-extension YAMLReaderFuzzTests {
-    /// A small, seeded, deterministic random number generator (SplitMix64), so that every run tests the same cases.
-    struct SplitMix64: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) {
-            state = seed
-        }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-    }
-}
-
 /// Writes a ``YAMLValue`` as YAML text in the subset ``YAMLReader`` accepts, choosing randomly among equivalent
 /// layouts: block or flow collections, compact or indented items, plain, single- or double-quoted scalars,
 /// comments and blank lines.
 private struct Renderer {
-    var random: YAMLReaderFuzzTests.SplitMix64
+    var random: SplitMix64
 
     private static let nullSpellings = ["null", "~", "NULL", ""]
 

@@ -82,38 +82,20 @@ struct AzCopyEngine: Sendable {
         progress: (@Sendable (AzCopyJobSummary) -> Void)? = nil
     ) async throws -> [BatchItemResult] {
         let location = ContainerLocation(containerURL)
-        var outcomes = [Result<Void, AzFuseError>?](repeating: nil, count: items.count)
-        var runnable: [Int] = []
-        for (index, item) in items.enumerated() {
+        return try await runInRounds(items, blobName: \.blobName, localPath: \.destination) { item in
             if let problem = BlobNameLayout.problem(with: item.blobName) {
-                outcomes[index] = .failure(
-                    AzFuseError(
-                        .invalidArgument,
-                        "\(problem), so azcopy cannot download it to a file",
-                        path: item.destination,
-                        blob: location.blob(item.blobName)
-                    )
-                )
-            } else if !item.destination.hasPrefix("/") {
-                outcomes[index] = .failure(
-                    AzFuseError(
-                        .invalidArgument,
-                        "the download destination must be an absolute path",
-                        path: item.destination,
-                        blob: location.blob(item.blobName)
-                    )
-                )
-            } else {
-                runnable.append(index)
+                return AzFuseError(
+                    .invalidArgument, "\(problem), so azcopy cannot download it to a file", path: item.destination,
+                    blob: location.blob(item.blobName))
             }
-        }
-        for round in BlobNameLayout.conflictFreeRounds(runnable.map { items[$0].blobName }) {
-            let indices = round.map { runnable[$0] }
-            let roundOutcomes = try await downloadRound(indices.map { items[$0] }, from: containerURL, progress)
-            for (index, outcome) in zip(indices, roundOutcomes) { outcomes[index] = outcome }
-        }
-        return zip(items, outcomes).map { item, outcome in
-            BatchItemResult(blobName: item.blobName, localPath: item.destination, outcome: outcome!)
+            guard item.destination.hasPrefix("/") else {
+                return AzFuseError(
+                    .invalidArgument, "the download destination must be an absolute path", path: item.destination,
+                    blob: location.blob(item.blobName))
+            }
+            return nil
+        } round: { round in
+            try await downloadRound(round, from: containerURL, progress)
         }
     }
 
@@ -134,29 +116,42 @@ struct AzCopyEngine: Sendable {
         progress: (@Sendable (AzCopyJobSummary) -> Void)? = nil
     ) async throws -> [BatchItemResult] {
         let location = ContainerLocation(containerURL)
+        return try await runInRounds(items, blobName: \.blobName, localPath: \.source) { item in
+            BlobNameLayout.problem(with: item.blobName).map { problem in
+                AzFuseError(
+                    .invalidArgument, "\(problem), so azcopy cannot upload to it", path: item.source,
+                    blob: location.blob(item.blobName))
+            }
+        } round: { round in
+            try await uploadRound(round, to: containerURL, progress)
+        }
+    }
+
+    /// Rejects the items `rejection` objects to, runs the rest in rounds whose blob names can coexist as files (one
+    /// azcopy job per round), and returns one result per item, in order.
+    private func runInRounds<Item>(
+        _ items: [Item],
+        blobName: (Item) -> String,
+        localPath: (Item) -> String,
+        rejection: (Item) -> AzFuseError?,
+        round: ([Item]) async throws -> [Result<Void, AzFuseError>]
+    ) async throws -> [BatchItemResult] {
         var outcomes = [Result<Void, AzFuseError>?](repeating: nil, count: items.count)
         var runnable: [Int] = []
         for (index, item) in items.enumerated() {
-            if let problem = BlobNameLayout.problem(with: item.blobName) {
-                outcomes[index] = .failure(
-                    AzFuseError(
-                        .invalidArgument,
-                        "\(problem), so azcopy cannot upload to it",
-                        path: item.source,
-                        blob: location.blob(item.blobName)
-                    )
-                )
+            if let error = rejection(item) {
+                outcomes[index] = .failure(error)
             } else {
                 runnable.append(index)
             }
         }
-        for round in BlobNameLayout.conflictFreeRounds(runnable.map { items[$0].blobName }) {
-            let indices = round.map { runnable[$0] }
-            let roundOutcomes = try await uploadRound(indices.map { items[$0] }, to: containerURL, progress)
+        for conflictFree in BlobNameLayout.conflictFreeRounds(runnable.map { blobName(items[$0]) }) {
+            let indices = conflictFree.map { runnable[$0] }
+            let roundOutcomes = try await round(indices.map { items[$0] })
             for (index, outcome) in zip(indices, roundOutcomes) { outcomes[index] = outcome }
         }
         return zip(items, outcomes).map { item, outcome in
-            BatchItemResult(blobName: item.blobName, localPath: item.source, outcome: outcome!)
+            BatchItemResult(blobName: blobName(item), localPath: localPath(item), outcome: outcome!)
         }
     }
 

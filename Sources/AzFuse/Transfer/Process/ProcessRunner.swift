@@ -117,6 +117,27 @@ package struct ProcessRunner: Sendable {
     package func run(_ command: Command, onStandardOutputLine: (@Sendable (String) -> Void)? = nil) async throws
         -> Result
     {
+        // An executable that was just written can be busy for a moment (ETXTBSY) while another thread's fork still
+        // holds its write descriptor before exec; retry briefly, as Go's os/exec does.
+        var attempt = 1
+        while true {
+            do {
+                return try await runOnce(command, onStandardOutputLine: onStandardOutputLine)
+            } catch let error as AzFuseError
+                where (error.underlying as? POSIXError)?.code == .ETXTBSY && attempt < Self.busyExecutableAttempts
+            {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(5 * attempt))
+            }
+        }
+    }
+
+    /// How often a start that fails with "text file busy" is tried.
+    private static let busyExecutableAttempts = 10
+
+    private func runOnce(
+        _ command: Command, onStandardOutputLine: (@Sendable (String) -> Void)?
+    ) async throws -> Result {
         try Task.checkCancellation()
         let termination = TerminationRequest(gracePeriod: terminationGracePeriod)
         let result: Result = try await withTaskCancellationHandler {
