@@ -42,7 +42,8 @@ import Testing
     @Test func locatorErrorsAreClear() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        FileManager.default.createFile(atPath: root + "/azcopy", contents: Data("#!/bin/sh\n".utf8))  // not executable
+        // Not executable.
+        _ = FileManager.default.createFile(atPath: root + "/azcopy", contents: Data("#!/bin/sh\n".utf8))
         let missing = #expect(throws: AzFuseError.self) {
             try AzCopyLocator.locate(environment: ["HOME": root, "PATH": root])
         }
@@ -80,7 +81,7 @@ import Testing
     @Test func stagingLinksOrCopiesAndMovesAtomically() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        FileManager.default.createFile(atPath: root + "/source", contents: Data("payload".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/source", contents: Data("payload".utf8))
         try LocalFiles.linkOrCopy(root + "/source", to: root + "/stage/deep/name")
         var first = stat()
         var second = stat()
@@ -117,7 +118,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         // A stand-in for azcopy retrying an unreachable endpoint: it prints nothing and never ends.
         let fake = root + "/azcopy"
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: fake,
             contents: Data("#!/bin/sh\nexec sleep 30\n".utf8),
             attributes: [.posixPermissions: 0o755]
@@ -144,9 +145,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let fake = root + "/azcopy"
         let script = "#!/bin/sh\necho 'Error: unknown flag: --as-subdir'\necho 'a detail' >&2\nexit 1\n"
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: fake, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
-        FileManager.default.createFile(atPath: root + "/src", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: root + "/src", contents: Data("x".utf8))
         let engine = AzCopyEngine(executable: fake, workRoot: root + "/work", environment: [:])
         let results = try await engine.upload(
             [.init(source: root + "/src", blobName: "one"), .init(source: root + "/src", blobName: "two")],
@@ -172,7 +173,7 @@ import Testing
             atPath: (path as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
         )
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
     }
 }
