@@ -23,6 +23,10 @@ public final class AzFuse: Sendable {
     let resolver: PathResolver
     let scheduler: TransferScheduler
     let cacheStore: CacheStore
+    /// One native client per storage account, shared by downloads and the metadata API.
+    let clients: BlobClientPool
+    /// Mapped files waiting for an asynchronous upload; the uploader fills it, the metadata API reads it.
+    let pendingUploads = PendingUploads()
 
     /// Creates an instance from a configuration.
     ///
@@ -40,6 +44,7 @@ public final class AzFuse: Sendable {
             baseDirectory: configuration.baseDirectory ?? FileManager.default.currentDirectoryPath,
             homeDirectory: home)
         let clients = BlobClientPool()
+        self.clients = clients
         let router = TransferRouter(
             options: configuration.transfer,
             native: NativeTransferEngine(clients: clients, parallelism: configuration.transfer.nativeParallelism),
