@@ -873,3 +873,15 @@ def test_azcopy_list_and_make_through_proxy(emu, svc, azcopy_ready, tmp_path):
     infos = [m["MessageContent"] for m in messages if m.get("MessageType") in ("Info", "ListObject")]
     assert any("one.txt" in i for i in infos) and any("dir/two.txt" in i for i in infos)
     cc.delete_container()
+
+
+def test_list_page_cap_setting(emu, container):
+    for i in range(7):
+        container.upload_blob("paged/%d" % i, b"x")
+    assert emu.control("POST", "/__emulator/settings", {"maxListResults": 3})[0] == 200
+    try:
+        pages = list(container.list_blobs(name_starts_with="paged/").by_page())
+        assert [len(list(p)) for p in pages] == [3, 3, 1]
+        assert emu.control("POST", "/__emulator/settings", {"maxListResults": 0})[0] == 400
+    finally:
+        assert emu.control("POST", "/__emulator/settings", {"maxListResults": 5000})[0] == 200

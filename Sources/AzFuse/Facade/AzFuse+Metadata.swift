@@ -65,7 +65,10 @@ extension AzFuse {
         return try await naming(path) { try await client(for: blob).properties(of: blob.blobName).size }
     }
 
-    /// A blob's user metadata (`x-ms-meta-*`), names as stored.
+    /// A blob's user metadata (`x-ms-meta-*`), names in lower case.
+    ///
+    /// Azure compares metadata names case-insensitively, and URLSession on Linux re-capitalizes header names both
+    /// ways (`run_2` is sent and read back as `Run_2`), so names are reported in lower case: compare them that way.
     ///
     /// - Parameter path: A mapped logical path.
     /// - Returns: The metadata; empty when the blob has none.
@@ -73,10 +76,13 @@ extension AzFuse {
     ///   ``AzFuseError/Code/unsupported`` for an unmapped path (local files have no blob metadata).
     public func metadata(of path: String) async throws -> [String: String] {
         let blob = try requireBlob(path, for: "reading metadata")
-        return try await naming(path) { try await client(for: blob).properties(of: blob.blobName).metadata }
+        let metadata = try await naming(path) { try await client(for: blob).properties(of: blob.blobName).metadata }
+        return Dictionary(metadata.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Replaces a blob's user metadata; an empty dictionary removes it all.
+    ///
+    /// Names are case-insensitive; ``metadata(of:)`` reports them in lower case.
     ///
     /// - Parameters:
     ///   - metadata: The new metadata. Names must be C# identifiers (letters, digits and `_`, not starting with a
