@@ -96,14 +96,14 @@ extension AzFuse {
     /// Breaks the lease on a mapped path's blob at once, whoever holds it: for a holder that died with an infinite
     /// lease, or to take over from a stuck one. The holder's next renewal fails.
     ///
+    /// A blob without a lease is left as it is.
+    ///
     /// - Parameter path: A mapped logical path.
-    /// - Returns: Whether there was a lease to break.
     /// - Throws: ``AzFuseError`` naming the path: ``AzFuseError/Code/notFound`` for a missing blob,
     ///   ``AzFuseError/Code/unsupported`` for an unmapped path.
-    @discardableResult
-    public func breakLease(on path: String) async throws -> Bool {
+    public func breakLease(on path: String) async throws {
         let blob = try requireBlob(path, for: "breaking a lease")
-        return try await naming(path) { try await client(for: blob).breakLease(on: blob.blobName) }
+        try await naming(path) { try await client(for: blob).breakLease(on: blob.blobName) }
     }
 
     /// Calls `attempt` until it returns `true`, sleeping between attempts with growing, jittered delays, until

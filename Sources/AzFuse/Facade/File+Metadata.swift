@@ -88,8 +88,7 @@ extension File {
     }
 
     /// Breaks the lease on a blob; see ``AzFuse/breakLease(on:)``.
-    @discardableResult
-    public static func breakLease(on path: String) async throws -> Bool {
+    public static func breakLease(on path: String) async throws {
         try await current().breakLease(on: path)
     }
 }

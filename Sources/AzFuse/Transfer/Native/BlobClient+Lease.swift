@@ -35,17 +35,16 @@ extension BlobClient {
         _ = try await lease("release", on: blob, headers: ["x-ms-lease-id": id])
     }
 
-    /// Breaks whatever lease is on a blob, at once (break period 0), whoever holds it.
+    /// Breaks whatever lease is on a blob, at once (break period 0), whoever holds it; a blob without a lease is
+    /// left as it is.
     ///
     /// - Parameter blob: The blob name inside the container.
-    /// - Returns: Whether there was a lease to break.
     /// - Throws: `AzFuseError` (`.notFound` when the blob does not exist).
-    func breakLease(on blob: String) async throws -> Bool {
+    func breakLease(on blob: String) async throws {
         do {
             _ = try await lease("break", on: blob, headers: ["x-ms-lease-break-period": "0"])
-            return true
         } catch let error as AzFuseError where error.azureErrorCode == "LeaseNotPresentWithLeaseOperation" {
-            return false
+            return
         }
     }
 
