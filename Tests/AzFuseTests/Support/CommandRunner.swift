@@ -43,7 +43,8 @@ enum CommandRunner {
     }
 
     /// Starts `azfuse` without waiting for it.
-    static func start(_ arguments: [String], environment: [String: String], currentDirectory: String) throws -> Running {
+    static func start(_ arguments: [String], environment: [String: String], currentDirectory: String) throws -> Running
+    {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("azfuse")
         process.arguments = arguments
@@ -53,6 +54,7 @@ enum CommandRunner {
         process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory)
         let output = Pipe()
         let error = Pipe()
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = error
         try process.run()
