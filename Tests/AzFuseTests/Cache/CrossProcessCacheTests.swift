@@ -79,7 +79,9 @@ import Testing
             var started = false
             for _ in 0..<300 where !started {
                 try await Task.sleep(for: .milliseconds(10))
-                started = try await emulator.requests().contains { $0.blob == "azfuse_data/big.bin" && $0.method == "GET" }
+                started = try await emulator.requests().contains {
+                    $0.blob == "azfuse_data/big.bin" && $0.method == "GET"
+                }
             }
             #expect(started)
             kill(running.process.processIdentifier, SIGKILL)
