@@ -18,10 +18,21 @@ let package = Package(
             dependencies: ["AzFuse"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .target(
+            name: "AzFuseEmulator",
+            dependencies: ["AzFuse"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "azfuse-benchmark",
-            dependencies: ["AzFuse"],
+            dependencies: ["AzFuse", "AzFuseEmulator"],
             path: "Sources/azfuse-benchmark",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
+            name: "azfuse-demo",
+            dependencies: ["AzFuse", "AzFuseEmulator"],
+            path: "Sources/azfuse-demo",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseEmulator
 import Foundation
 
 /// `azfuse-benchmark`: measures the native Blob client against curl (and the hashers against coreutils) on a local
@@ -6,7 +7,10 @@ import Foundation
 @main
 enum AzFuseBenchmark {
     /// Every section, in run order. Add new sections here.
-    static let sections: [any BenchmarkSection] = [HashingSection(), LargeBlobSection(), SmallBlobsSection()]
+    static let sections: [any BenchmarkSection] = [
+        HashingSection(), LargeBlobSection(), SmallBlobsSection(), CacheHitSection(), ColdReadSection(),
+        ConcurrentReadsSection(), PrepareSection(), ProcessesSection(),
+    ]
 
     static func main() async {
         do {
@@ -26,20 +30,32 @@ enum AzFuseBenchmark {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         let emulator = try await EmulatorServer.start(
             script: options.emulatorScript, dataDirectory: workDirectory + "/emulator")
-        defer { emulator.process.kill() }
-
-        let client = try BlobClient(account: emulator.account(container: "benchmark"))
-        try await client.createContainer()
-        let sas = try client.makeContainerSAS(permissions: .all, expiresOn: Date() + 86_400)
-        let context = BenchmarkContext(options: options, client: client, sasToken: sas, workDirectory: workDirectory)
-
-        var rows: [BenchmarkRow] = []
-        for section in selected {
-            print("running \(section.name)...")
-            rows += try await section.run(in: context)
+        let rows: [BenchmarkRow]
+        do {
+            rows = try await runSections(selected, options: options, emulator: emulator, workDirectory: workDirectory)
+        } catch {
+            await emulator.stop()
+            throw error
         }
+        await emulator.stop()
         print("")
         print(ReportTable.render(rows))
         print("native/ref > 1 means the native side is faster (reference time / native time).")
+    }
+
+    private static func runSections(
+        _ sections: [any BenchmarkSection], options: BenchmarkOptions, emulator: EmulatorServer, workDirectory: String
+    ) async throws -> [BenchmarkRow] {
+        let client = try BlobClient(account: emulator.account(container: "benchmark"))
+        try await client.createContainer()
+        let sas = try client.makeContainerSAS(permissions: .all, expiresOn: Date() + 86_400)
+        let context = BenchmarkContext(
+            options: options, client: client, sasToken: sas, workDirectory: workDirectory, emulator: emulator)
+        var rows: [BenchmarkRow] = []
+        for section in sections {
+            print("running \(section.name)...")
+            rows += try await section.run(in: context)
+        }
+        return rows
     }
 }

@@ -10,13 +10,21 @@ struct BenchmarkOptions: Sendable {
     var smallKiB = 4
     var smallParallelism = 32
     var hashMiB = 256
+    var azcopyPath: String? =
+        ProcessInfo.processInfo.environment["AZFUSE_AZCOPY_PATH"]
+        ?? (FileManager.default.isExecutableFile(atPath: ".tools/azcopy/azcopy")
+            ? FileManager.default.currentDirectoryPath + "/.tools/azcopy/azcopy" : nil)
+    var readCount = 1000
+    var prepareCounts = [1000, 10_000]
 
     static let usage = """
         usage: azfuse-benchmark [--emulator PATH] [--work-root DIR] [--sections hashing,large,small]
                                 [--large-mib N] [--small-count N] [--small-kib N] [--small-parallelism N]
-                                [--hash-mib N]
+                                [--hash-mib N] [--azcopy PATH] [--read-count N] [--prepare-counts N,N]
         Starts the blob emulator (python3 PATH, default Tests/BlobEmulator/blob_emulator.py from the current
-        directory) and prints the native client's throughput beside curl's and the hash speeds beside coreutils'.
+        directory) and prints the native client's throughput beside curl's, the hash speeds beside coreutils', and
+        the cache and transfer figures of the library (sections cache, cold, concurrent, prepare, processes).
+        Build everything first (swift build -c release): the processes section runs the azfuse executable.
         """
 
     /// Parses `arguments` (without the program name).
@@ -42,6 +50,9 @@ struct BenchmarkOptions: Sendable {
             case "--small-kib": smallKiB = try number(flag)
             case "--small-parallelism": smallParallelism = try number(flag)
             case "--hash-mib": hashMiB = try number(flag)
+            case "--azcopy": azcopyPath = try value(flag)
+            case "--read-count": readCount = try number(flag)
+            case "--prepare-counts": prepareCounts = try value(flag).split(separator: ",").compactMap { Int($0) }
             case "-h", "--help": throw BenchmarkError(Self.usage)
             default: throw BenchmarkError("unknown option \(flag)\n\(Self.usage)")
             }

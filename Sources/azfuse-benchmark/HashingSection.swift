@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseEmulator
 import Foundation
 
 /// MD5 and SHA-256 speed of the pure-Swift hashers, beside coreutils' `md5sum` and `sha256sum` on the same bytes.
@@ -26,9 +27,9 @@ struct HashingSection: BenchmarkSection {
             }
             _ = hasher.finalize()
         }
-        let md5sumSeconds = try await measure { try await ChildProcess.run(["sh", "-c", "md5sum \(path) >/dev/null"]) }
+        let md5sumSeconds = try await measure { try await runCommand(["sh", "-c", "md5sum \(path) >/dev/null"]) }
         let sha256sumSeconds = try await measure {
-            try await ChildProcess.run(["sh", "-c", "sha256sum \(path) >/dev/null"])
+            try await runCommand(["sh", "-c", "sha256sum \(path) >/dev/null"])
         }
         try FileManager.default.removeItem(atPath: path)
         return [

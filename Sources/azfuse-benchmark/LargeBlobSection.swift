@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseEmulator
 import Foundation
 
 /// Upload and download of one large blob (1 GiB by default): the native client against one curl request.
@@ -13,7 +14,7 @@ struct LargeBlobSection: BenchmarkSection {
 
         let nativeUpload = try await measure { _ = try await context.client.upload(from: source, to: "large/native") }
         let curlUpload = try await measure {
-            try await ChildProcess.run([
+            try await runCommand([
                 "curl", "-sS", "--fail", "-o", "/dev/null", "-T", source, "-H", "x-ms-blob-type: BlockBlob",
                 "-H", "x-ms-version: 2021-08-06", context.curlURL(for: "large/curl"),
             ])
@@ -24,7 +25,7 @@ struct LargeBlobSection: BenchmarkSection {
         }
         let curlTarget = context.workDirectory + "/large-curl"
         let curlDownload = try await measure {
-            try await ChildProcess.run([
+            try await runCommand([
                 "curl", "-sS", "--fail", "-o", curlTarget, context.curlURL(for: "large/native"),
             ])
         }

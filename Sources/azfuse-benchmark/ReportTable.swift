@@ -1,17 +1,15 @@
 /// Formats benchmark rows as an aligned text table.
 enum ReportTable {
-    /// The table: section, operation, native throughput, reference throughput and the native/reference ratio.
+    /// The table: section, operation, native figure, reference figure, reference/native ratio, and notes.
     static func render(_ rows: [BenchmarkRow]) -> String {
-        let header = ["section", "operation", "native", "reference", "native/ref"]
+        let header = ["section", "operation", "native", "reference", "native/ref", "notes"]
         let lines =
             [header]
             + rows.map { row in
-                let native = throughput(row.bytes, row.nativeSeconds) + " (\(seconds(row.nativeSeconds)))"
-                let reference = row.referenceSeconds.map {
-                    "\(row.referenceName ?? "ref") " + throughput(row.bytes, $0) + " (\(seconds($0)))"
-                }
+                let native = figure(row.work, row.nativeSeconds)
+                let reference = row.referenceSeconds.map { "\(row.referenceName ?? "ref") " + figure(row.work, $0) }
                 let ratio = row.referenceSeconds.map { format($0 / row.nativeSeconds, decimals: 2) + "x" }
-                return [row.section, row.operation, native, reference ?? "-", ratio ?? "-"]
+                return [row.section, row.operation, native, reference ?? "-", ratio ?? "-", row.note ?? ""]
             }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
         return lines.map { line in
@@ -21,8 +19,15 @@ enum ReportTable {
         }.joined(separator: "\n")
     }
 
-    private static func throughput(_ bytes: Int64, _ seconds: Double) -> String {
-        format(Double(bytes) / 1_048_576 / seconds, decimals: 1) + " MiB/s"
+    private static func figure(_ work: BenchmarkRow.Work, _ seconds: Double) -> String {
+        switch work {
+        case .bytes(let bytes):
+            format(Double(bytes) / 1_048_576 / seconds, decimals: 1) + " MiB/s (\(self.seconds(seconds)))"
+        case .operations(let count):
+            format(Double(count) / seconds, decimals: 0) + " ops/s (\(self.seconds(seconds)))"
+        case .latency:
+            format(seconds * 1000, decimals: 1) + " ms"
+        }
     }
 
     private static func seconds(_ value: Double) -> String {

@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseEmulator
 import Foundation
 
 /// Upload and download of many small blobs (1,000 × 4 KiB by default) with bounded parallelism: the native client
@@ -60,7 +61,7 @@ struct SmallBlobsSection: BenchmarkSection {
     private func runCurl(_ entries: [String], parallelism: Int, configPath: String, extra: [String]) async throws {
         try entries.joined().write(toFile: configPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: configPath) }
-        try await ChildProcess.run(
+        try await runCommand(
             [
                 "curl", "-sS", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", String(parallelism),
                 "-K", configPath,

@@ -59,6 +59,7 @@ MAX_LIST_RESULTS = 5000
 CLOCK_SKEW_SECONDS = 15 * 60
 SERVER_HEADER = "Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0"
 REQUEST_LOG_LIMIT = 200000
+ERROR_DRAIN_LIMIT = 64 * 1024 * 1024  # unread upload bytes swallowed before an error reply
 
 _CONTAINER_RE = re.compile(r"^(?:\$root|\$logs|\$web|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62})$")
 _ACCOUNT_RE = re.compile(r"^[a-z0-9]{3,24}$")
@@ -760,9 +761,26 @@ class Faults:
 class RequestLog:
     def __init__(self, log_file: Optional[str]):
         self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.in_flight = 0  # requests started but not yet logged
         self.entries: List[str] = []
         self.log_file = log_file
         self._fh = open(log_file, "a", encoding="utf-8") if log_file else None
+
+    def begin(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+
+    def end(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self.idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        """A client may read its response before the server thread logged it; wait (bounded) for that."""
+        with self.lock:
+            self.idle.wait_for(lambda: self.in_flight == 0, timeout=timeout)
 
     def add(self, entry: Dict[str, Any]) -> None:
         line = json.dumps(entry, ensure_ascii=False)
@@ -832,6 +850,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     timeout = 300  # idle keep-alive connections are dropped after this many seconds
 
     # ---------- plumbing ----------
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
+        # delayed ACK add about 40 ms to every small response (as Azure's own front ends do not).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def version_string(self) -> str:
         return SERVER_HEADER
 
@@ -893,7 +917,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.truncate_after: Optional[int] = None
         self.resp_version = DEFAULT_VERSION
         emu = self.server.emulator
-        control = False
+        control = self.path.startswith("/__emulator")
+        if not control:
+            emu.request_log.begin()
         try:
             try:
                 length = self._content_length()
@@ -908,8 +934,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     host = self.headers.get("Host", "")
                     raw_path, _, raw_query = target.partition("?")
                     raw_path = raw_path.split("#", 1)[0] or "/"
-                if raw_path.startswith("/__emulator/") or raw_path == "/__emulator":
-                    control = True
+                if control:
                     self._control(raw_path, raw_query)
                     return
                 self._route(host, raw_path, raw_query)
@@ -942,7 +967,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 else:
                     self.close_connection = True
             if not control:
-                self._log()
+                try:
+                    self._log()
+                finally:
+                    emu.request_log.end()
 
     def _content_length(self) -> int:
         te = self.headers.get("Transfer-Encoding")
@@ -1076,6 +1104,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # Headers were already sent; the only honest thing left is to drop the connection.
             self.close_connection = True
             return
+        if self.body is not None and 0 < self.body.remaining <= ERROR_DRAIN_LIMIT and not self.close_connection:
+            # Swallow the rest of the upload first so the client reads our error instead of a reset.
+            try:
+                scratch = memoryview(bytearray(min(CHUNK, self.body.remaining)))
+                while self.body.remaining > 0:
+                    self.body.readinto(scratch[: min(len(scratch), self.body.remaining)])
+            except (ClientGone, OSError):
+                self.close_connection = True
+                return
         body = self._error_xml(e.code, e.message, self.request_id, e.detail)
         headers = {"x-ms-error-code": e.code, "Content-Type": "application/xml"}
         headers.update(e.headers)
@@ -1132,10 +1169,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
         elif path == "/__emulator/requests":
             if method == "GET":
+                emu.request_log.wait_idle(2.0)
                 self._send_bytes(200, {"Content-Type": "application/x-ndjson"},
                                  emu.request_log.dump().encode("utf-8"))
                 return
             if method == "DELETE":
+                emu.request_log.wait_idle(2.0)
                 emu.request_log.clear()
                 self._send_bytes(204, {})
                 return
@@ -1224,7 +1263,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 code = rule.error_code or {500: "InternalError", 503: "ServerBusy", 408: "OperationTimedOut",
                                            429: "ServerBusy", 404: "BlobNotFound",
                                            412: "ConditionNotMet"}.get(rule.status, "InjectedFault")
-                self.close_connection = self.close_connection or (self.body and self.body.remaining > 0)
                 raise ApiError(rule.status, code, "Injected fault (emulator rule %d)." % rule.id)
             if rule.truncate is not None:
                 self.log_ctx["fault"] = {"id": rule.id, "truncateAfterBytes": rule.truncate}
@@ -2383,6 +2421,8 @@ class EmulatorHTTPServer(http.server.ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, addr, handler, emulator: "BlobEmulator"):
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
         self.emulator = emulator
         self._conns_lock = threading.Lock()
         self._conns: set = set()
@@ -2458,7 +2498,8 @@ class BlobEmulator:
         return self.httpd.server_address[0]
 
     def blob_endpoint(self, account: str = DEV_ACCOUNT) -> str:
-        return "http://%s:%d/%s" % (self.host, self.port, account)
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "http://%s:%d/%s" % (host, self.port, account)
 
     def connection_string(self, account: str = DEV_ACCOUNT) -> str:
         key = base64.b64encode(self.keys[account]).decode()

@@ -41,6 +41,7 @@ from azure.storage.blob import (
     ContainerClient,
     ContainerSasPermissions,
     ContentSettings,
+    LinearRetry,
     ResourceTypes,
     generate_account_sas,
     generate_blob_sas,
@@ -148,6 +149,11 @@ def container(svc):
         cc.delete_container()
     except ResourceNotFoundError:
         pass
+
+
+def fast_retry():
+    # The storage SDK's default exponential retry waits 15 s first; keep the suite fast.
+    return LinearRetry(backoff=0.2, random_jitter_range=0.1, retry_total=3)
 
 
 def utcnow():
@@ -488,6 +494,10 @@ def test_blob_sas_read_only(emu, container):
     with pytest.raises(HttpResponseError) as ei:
         bc.delete_blob()
     assert ei.value.status_code == 403 and ei.value.error_code == "AuthorizationPermissionMismatch"
+    # a refused multi-MiB upload still gets a readable 403 (the emulator drains the body first)
+    with pytest.raises(HttpResponseError) as ei:
+        bc.upload_blob(os.urandom(3 * 1024 * 1024), overwrite=True)
+    assert ei.value.status_code == 403 and ei.value.error_code == "AuthorizationPermissionMismatch"
     # the token is bound to its blob
     other = BlobClient(emu.account_url, container.container_name, "sas/other.txt", credential=token, retry_total=0)
     with pytest.raises(ClientAuthenticationError) as ei:
@@ -557,10 +567,11 @@ def test_sas_rejections(emu, container):
     good = blob_sas(container.container_name, "sas/x.txt", "r")
     assert _status_code(emu, base + good)[0] == 200
     # tampered signature
-    q = urllib.parse.parse_qs(good)
-    sig = q["sig"][0]
-    tampered = good.replace(urllib.parse.quote(sig, safe=""), urllib.parse.quote(("A" if sig[0] != "A" else "B")
-                                                                                 + sig[1:], safe=""))
+    parts = good.split("&")
+    i = next(n for n, part in enumerate(parts) if part.startswith("sig="))
+    first = parts[i][4]
+    parts[i] = "sig=" + ("A" if first != "A" else "B") + parts[i][5:]
+    tampered = "&".join(parts)
     assert tampered != good
     status, code, body = _status_code(emu, base + tampered)
     assert (status, code) == (403, "AuthenticationFailed") and b"<Error><Code>AuthenticationFailed" in body
@@ -694,9 +705,18 @@ def test_fault_injection(emu, container):
     # the SDK retries through injected 503s
     emu.control("POST", "/__emulator/faults", {"method": "GET", "blob": "flaky.bin", "status": 503, "count": 1})
     retrying = BlobClient(emu.account_url, cname, "flaky.bin",
-                          credential={"account_name": ACCOUNT, "account_key": KEY}, retry_total=3,
-                          retry_backoff_factor=0.05, retry_backoff_max=0.2)
+                          credential={"account_name": ACCOUNT, "account_key": KEY}, retry_policy=fast_retry())
     assert len(retrying.download_blob().readall()) == 300000
+    # uploads retry through injected 503s too (Put Block and Put Block List each fail once)
+    emu.control("POST", "/__emulator/faults", [{"method": "PUT", "blobPrefix": "retry-up", "operation": op,
+                                                "status": 503, "count": 1} for op in ("PutBlock", "PutBlockList")])
+    up = BlobClient(emu.account_url, cname, "retry-up.bin", credential={"account_name": ACCOUNT, "account_key": KEY},
+                    retry_policy=fast_retry(), max_single_put_size=1024 * 1024,
+                    max_block_size=1024 * 1024)
+    payload = os.urandom(3 * 1024 * 1024 + 5)
+    up.upload_blob(payload)
+    assert up.download_blob().readall() == payload
+    assert [e["status"] for e in emu.requests() if e["blob"] == "retry-up.bin" and e.get("fault")] == [503, 503]
     # truncated body: the connection is cut after K bytes
     emu.control("POST", "/__emulator/faults", {"blobPrefix": "flaky", "truncateAfterBytes": 1000, "count": 1})
     conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=10)
@@ -747,6 +767,24 @@ def test_unicode_and_percent_names_roundtrip(container):
     for n in names:
         assert container.get_blob_client(n).download_blob().readall() == n.encode("utf-8")
     assert sorted(b.name for b in container.list_blobs()) == sorted(names)
+
+
+def test_concurrent_clients(emu, container):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(i):
+        data = os.urandom(50000 + i)
+        bc = container.get_blob_client(f"conc/{i:03d}.bin")
+        for _ in range(3):
+            bc.upload_blob(data, overwrite=True)
+            assert bc.download_blob().readall() == data
+            assert bc.download_blob(offset=100, length=1000).readall() == data[100:1100]
+        return len(data)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sizes = list(pool.map(worker, range(16)))
+    listed = {b.name: b.size for b in container.list_blobs(name_starts_with="conc/")}
+    assert listed == {f"conc/{i:03d}.bin": sizes[i] for i in range(16)}
 
 
 def test_host_style_through_proxy(emu, container):
@@ -873,6 +911,43 @@ def test_azcopy_list_and_make_through_proxy(emu, svc, azcopy_ready, tmp_path):
     infos = [m["MessageContent"] for m in messages if m.get("MessageType") in ("Info", "ListObject")]
     assert any("one.txt" in i for i in infos) and any("dir/two.txt" in i for i in infos)
     cc.delete_container()
+
+
+# --------------------------------------------------------------------------------------
+# The SDK-generated signing vectors agree with the emulator's verifier
+# --------------------------------------------------------------------------------------
+
+VECTORS = REPO / "Tests" / "AzFuseTests" / "Fixtures" / "signing-vectors.json"
+
+
+def _emulator_module():
+    sys.path.insert(0, str(EMULATOR.parent))
+    try:
+        import blob_emulator
+    finally:
+        sys.path.pop(0)
+    return blob_emulator
+
+
+def test_signing_vectors_match_emulator_verifier():
+    be = _emulator_module()
+    doc = json.loads(VECTORS.read_text(encoding="utf-8"))
+    assert doc["account"] == ACCOUNT and doc["accountKey"] == KEY
+    assert len(doc["sharedKey"]) >= 8 and len(doc["sas"]) >= 6
+    for v in doc["sharedKey"]:
+        msg = http.client.HTTPMessage()
+        for k, val in v["headers"].items():
+            msg[k] = val
+        parts = urllib.parse.urlsplit(v["url"])
+        pairs = be.parse_query(parts.query)
+        candidates = be.shared_key_candidates(v["method"], msg, ACCOUNT, ["/" + ACCOUNT + parts.path], pairs)
+        assert v["stringToSign"] in candidates, v["name"]
+        assert v["authorization"] == f"SharedKey {ACCOUNT}:" + be.hmac_b64(base64.b64decode(KEY), v["stringToSign"])
+    for v in doc["sas"]:
+        q = {k: vals[0] for k, vals in urllib.parse.parse_qs(v["token"], keep_blank_values=True).items()}
+        cr = f"/blob/{ACCOUNT}/{v['container']}" + (f"/{v['blob']}" if v["resource"] == "b" else "")
+        assert be.service_sas_string_to_sign(q, cr, "") == v["stringToSign"], v["name"]
+        assert q["sig"] == be.hmac_b64(base64.b64decode(KEY), v["stringToSign"])
 
 
 def test_list_page_cap_setting(emu, container):

@@ -30,6 +30,24 @@ actor CacheStore {
         return blob.cachePath
     }
 
+    /// Opens the local file for a resolved path for reading, downloading a mapped file first on a miss.
+    ///
+    /// A hit costs one `open`: the cache file is opened directly, and only `ENOENT` leads to a download.
+    ///
+    /// - Returns: A descriptor the caller must close.
+    nonisolated func openForReading(_ resolved: ResolvedPath) async throws -> Int32 {
+        let path = resolved.blob?.cachePath ?? resolved.path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 { return descriptor }
+        guard errno == ENOENT, let blob = resolved.blob else {
+            throw AzFuseError.fileSystem("opening for reading", path: resolved.path)
+        }
+        try await ensureCached(blob, reportedPath: resolved.path)
+        let downloaded = open(path, O_RDONLY | O_CLOEXEC)
+        guard downloaded >= 0 else { throw AzFuseError.fileSystem("opening the downloaded file", path: resolved.path) }
+        return downloaded
+    }
+
     /// Downloads `blob` into its cache file unless it is there already.
     nonisolated func ensureCached(_ blob: BlobTarget, reportedPath: String) async throws {
         guard !CacheLayout.isInternal(relativePath: blob.relativePath) else {

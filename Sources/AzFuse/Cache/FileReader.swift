@@ -9,15 +9,13 @@ enum FileReader {
     /// Files up to this size are read on the calling thread: a few page-cache copies cost less than a thread hop.
     static let inlineReadLimit = 1 << 20
 
-    /// Reads the whole file at `path`.
+    /// Reads the whole file open at `descriptor`, and closes it.
     ///
     /// - Parameters:
-    ///   - path: The file to read.
+    ///   - descriptor: A file descriptor open for reading; closed when this returns.
     ///   - reportedPath: The logical path to name in errors.
     /// - Returns: The content.
-    static func readAll(_ path: String, reportedPath: String) async throws -> Data {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw AzFuseError.fileSystem("opening for reading", path: reportedPath) }
+    static func readAll(_ descriptor: Int32, reportedPath: String) async throws -> Data {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             close(descriptor)
@@ -38,23 +36,23 @@ enum FileReader {
         }
     }
 
-    /// Reads from `descriptor` until end of file; the file may have grown or shrunk since `sizeHint` was taken.
-    private static func readToEnd(_ descriptor: Int32, sizeHint: Int, reportedPath: String) throws -> Data {
-        var data = Data(count: sizeHint + 1)
+    /// Reads the `size` bytes `fstat` reported into an uninitialized buffer, as `FileManager` does; stops early at end
+    /// of file if the file shrank meanwhile. Cache files are replaced by rename, never changed in place, so the size
+    /// taken when the file was opened is the size of what this descriptor reads.
+    private static func readToEnd(_ descriptor: Int32, sizeHint size: Int, reportedPath: String) throws -> Data {
+        guard size > 0 else { return Data() }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         var length = 0
-        while true {
-            if length == data.count { data.count += max(data.count, 4096) }
-            let count = data.withUnsafeMutableBytes { buffer in
-                Glibc.read(descriptor, buffer.baseAddress! + length, buffer.count - length)
-            }
+        while length < size {
+            let count = Glibc.read(descriptor, buffer + length, size - length)
             if count < 0 {
                 if errno == EINTR { continue }
+                buffer.deallocate()
                 throw AzFuseError.fileSystem("reading", path: reportedPath)
             }
             if count == 0 { break }
             length += count
         }
-        data.count = length
-        return data
+        return Data(bytesNoCopy: buffer, count: length, deallocator: .custom { pointer, _ in pointer.deallocate() })
     }
 }

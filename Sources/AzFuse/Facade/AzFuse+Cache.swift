@@ -82,3 +82,12 @@ extension AzFuse {
         }
     }
 }
+
+extension AzFuse {
+    /// What the transfer machinery has done so far (batches and files per engine, azcopy processes started).
+    package func transferStatistics() async -> TransferStatistics {
+        var statistics = await scheduler.statistics
+        statistics.azcopyInvocations = azcopy?.invocations ?? 0
+        return statistics
+    }
+}

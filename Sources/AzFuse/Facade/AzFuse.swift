@@ -23,6 +23,8 @@ public final class AzFuse: Sendable {
     let resolver: PathResolver
     let scheduler: TransferScheduler
     let cacheStore: CacheStore
+    /// The azcopy engine, when azcopy was found.
+    let azcopy: AzCopyTransferEngine?
     /// One native client per storage account, shared by downloads and the metadata API.
     let clients: BlobClientPool
     /// Mapped files waiting for an asynchronous upload; the uploader fills it, the metadata API reads it.
@@ -45,13 +47,28 @@ public final class AzFuse: Sendable {
             homeDirectory: home)
         let clients = BlobClientPool()
         self.clients = clients
+        var environment = ProcessInfo.processInfo.environment
+        if let azcopyPath = configuration.azcopyPath { environment[AzCopyLocator.pathVariable] = azcopyPath }
+        let azcopy: AzCopyTransferEngine?
+        let missingAzCopy: UnavailableTransferEngine
+        do {
+            let executable = try AzCopyLocator.locate(environment: environment)
+            azcopy = AzCopyTransferEngine(
+                engine: AzCopyEngine(
+                    executable: executable, workRoot: NSTemporaryDirectory(), environment: environment),
+                clients: clients)
+            missingAzCopy = UnavailableTransferEngine(kind: .azcopy, reason: "azcopy is available")
+        } catch {
+            azcopy = nil
+            missingAzCopy = UnavailableTransferEngine(
+                kind: .azcopy, reason: (error as? AzFuseError)?.message ?? "\(error)")
+        }
+        self.azcopy = azcopy
         let router = TransferRouter(
             options: configuration.transfer,
             native: NativeTransferEngine(clients: clients, parallelism: configuration.transfer.nativeParallelism),
-            azcopy: nil,
-            missingAzCopy: UnavailableTransferEngine(
-                kind: .azcopy,
-                reason: "azcopy is not available in this version; set AZFUSE_TRANSFER_ENGINE=native or auto"))
+            azcopy: azcopy,
+            missingAzCopy: missingAzCopy)
         self.scheduler = TransferScheduler(router: router)
         self.cacheStore = CacheStore(scheduler: scheduler, options: configuration.transfer)
     }
@@ -68,7 +85,9 @@ public final class AzFuse: Sendable {
 
     /// Runs `body` with this instance as the one ``File`` forwards to, in this task and the tasks it creates.
     ///
-    /// - Parameter body: The code that should use this instance.
+    /// - Parameters:
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
+    ///   - body: The code that should use this instance.
     /// - Returns: What `body` returns.
     public func withCurrent<Result>(
         isolation: isolated (any Actor)? = #isolation,
@@ -99,6 +118,7 @@ public final class AzFuse: Sendable {
     /// - Parameters:
     ///   - path: A relative or absolute logical path.
     ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: Works with the handle.
     /// - Returns: What `body` returns.
     /// - Throws: ``AzFuseError`` naming the path, or what `body` throws.
@@ -111,9 +131,7 @@ public final class AzFuse: Sendable {
         let resolved = try resolve(path)
         switch mode {
         case .read:
-            let localPath = try await cacheStore.fileForReading(resolved)
-            let descriptor = Glibc.open(localPath, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw AzFuseError.fileSystem("opening for reading", path: path) }
+            let descriptor = try await cacheStore.openForReading(resolved)
             let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
             defer { Glibc.close(descriptor) }
             return try await body(handle)
@@ -134,8 +152,7 @@ public final class AzFuse: Sendable {
     ///   blob exists.
     public func read(_ path: String) async throws -> Data {
         let resolved = try resolve(path)
-        let localPath = try await cacheStore.fileForReading(resolved)
-        return try await FileReader.readAll(localPath, reportedPath: path)
+        return try await FileReader.readAll(try await cacheStore.openForReading(resolved), reportedPath: path)
     }
 
     /// Replaces a file's content atomically (and uploads it, for a mapped path).
@@ -162,6 +179,7 @@ public final class AzFuse: Sendable {
     /// - Parameters:
     ///   - path: A relative or absolute logical path.
     ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: Works with the local path.
     /// - Returns: What `body` returns.
     public func withLocalPath<Result>(

@@ -48,18 +48,19 @@ actor PathResolver {
     ///
     /// - Parameters:
     ///   - path: The path as the caller wrote it, relative or absolute.
-    ///   - currentDirectory: The directory a relative path is resolved against.
+    ///   - currentDirectory: The directory a relative path is resolved against (not evaluated for absolute paths).
     /// - Returns: The resolution: a plain local file, or a blob and its cache file.
     /// - Throws: ``AzFuseError/Code/invalidArgument`` for an empty path or one containing a NUL byte,
     ///   ``AzFuseError/Code/pathOutsideMount`` if the blob name would be too long for Azure.
-    nonisolated func resolve(_ path: String, currentDirectory: String) throws -> ResolvedPath {
+    nonisolated func resolve(_ path: String, currentDirectory: @autoclosure () -> String) throws -> ResolvedPath {
         guard !path.isEmpty else {
             throw AzFuseError(.invalidArgument, "the path is empty; give a file path such as data/abc.txt")
         }
         guard !path.utf8.contains(0) else {
             throw AzFuseError(.invalidArgument, "the path contains a NUL byte", path: path)
         }
-        let components = LogicalPath.absoluteComponents(of: path, base: currentDirectory)
+        let components = LogicalPath.absoluteComponents(
+            of: path, base: path.utf8.first == LogicalPath.slash ? "" : currentDirectory())
         let absolutePath = LogicalPath.absolutePath(components)
         guard isEnabled,
             let rule = rules.first(where: { LogicalPath.hasComponentPrefix(components, $0.localComponents) })

@@ -8,12 +8,6 @@
 actor TransferScheduler {
     typealias Outcome = Result<Void, any Error>
 
-    /// Counts of what the scheduler did, for tests and benchmarks.
-    struct Statistics: Sendable, Equatable {
-        var batches: [TransferOptions.Engine: Int] = [:]
-        var files: [TransferOptions.Engine: Int] = [:]
-    }
-
     private struct Request {
         let id: UInt64
         let target: BlobTarget
@@ -42,7 +36,7 @@ actor TransferScheduler {
     private var lanes: [LaneKey: Lane] = [:]
     private var nextID: UInt64 = 0
     /// What the scheduler has done so far.
-    private(set) var statistics = Statistics()
+    private(set) var statistics = TransferStatistics()
 
     init(router: TransferRouter) {
         self.router = router

@@ -69,7 +69,7 @@ import Testing
         try await BlobEmulator.withEmulator { emulator in
             let client = try await emulator.makeClient()
             let environment = try Self.writeConfiguration(emulator, container: client.account.containerName)
-            let content = Data((0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+            let content = Data((0..<(24 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
             try await Self.upload(client, emulator, name: "big.bin", content: content)
             try await emulator.inject(.init(method: "GET", blob: "azfuse_data/big.bin", count: 50, latencyMs: 2000))
             let cachePath = emulator.localPath("cache/big.bin")

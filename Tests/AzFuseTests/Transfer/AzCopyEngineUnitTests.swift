@@ -42,7 +42,7 @@ import Testing
     @Test func locatorErrorsAreClear() throws {
         let root = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        // Not executable.
+        // Present but not executable.
         _ = FileManager.default.createFile(atPath: root + "/azcopy", contents: Data("#!/bin/sh\n".utf8))
         let missing = #expect(throws: AzFuseError.self) {
             try AzCopyLocator.locate(environment: ["HOME": root, "PATH": root])
@@ -135,7 +135,7 @@ import Testing
         #expect(error?.code == .transport)
         #expect(error?.description.contains("printed nothing") == true)
         #expect(error?.description.contains("SECRET") == false, "the command line in the message is redacted")
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(ContinuousClock.now - start < .seconds(10), "stopped long before the fake azcopy's 30 s")
         #expect(engine.invocations.value == 1)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/work").isEmpty)
     }

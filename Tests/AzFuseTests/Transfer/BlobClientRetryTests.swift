@@ -33,7 +33,7 @@ import Testing
             #expect(error?.message.contains("4 attempts") == true)
             let logged = try await emulator.requests()
             #expect(logged.count == BlobEmulator.fastConfiguration.retry.maxAttempts, "\(logged)")
-            #expect(started.duration(to: .now) < .seconds(2))
+            #expect(started.duration(to: .now) < .seconds(10), "bounded by attempts, far below the 300 s deadline")
             #expect(try TestFiles.names(in: emulator.scratchDirectory).isEmpty)
         }
     }

@@ -105,7 +105,7 @@ import Testing
         let start = ContinuousClock.now
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(5), "long before sleep 30 would end")
         #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"))
     }
 
@@ -123,7 +123,7 @@ import Testing
         await #expect(throws: CancellationError.self) { try await task.value }
         let elapsed = ContinuousClock.now - start
         #expect(elapsed >= .milliseconds(300))
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(8), "SIGKILL after the grace period, long before the loop would end")
         #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"))
     }
 

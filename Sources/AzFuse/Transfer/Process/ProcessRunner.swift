@@ -15,19 +15,34 @@ import Synchronization
 /// let result = try await ProcessRunner().run(.init(executable: "/bin/echo", arguments: ["hello"]))
 /// // result.exitStatus == .exited(0), result.standardOutput.text == "hello\n"
 /// ```
-struct ProcessRunner: Sendable {
+package struct ProcessRunner: Sendable {
     /// What to run.
-    struct Command: Sendable {
+    package struct Command: Sendable {
         /// A path, or a bare name looked up in the parent's `PATH`.
-        var executable: String
+        package var executable: String
         /// The arguments, not including the executable itself. Passed as they are; no shell is involved.
-        var arguments: [String]
+        package var arguments: [String]
         /// Variables set in the child on top of the parent's environment.
-        var environmentOverrides: [String: String] = [:]
+        package var environmentOverrides: [String: String] = [:]
         /// Variables removed from the child's environment (applied before the overrides).
-        var removedEnvironmentVariables: Set<String> = []
+        package var removedEnvironmentVariables: Set<String> = []
         /// The child's working directory; the parent's when nil.
-        var workingDirectory: String?
+        package var workingDirectory: String?
+
+        /// Creates a command.
+        package init(
+            executable: String,
+            arguments: [String],
+            environmentOverrides: [String: String] = [:],
+            removedEnvironmentVariables: Set<String> = [],
+            workingDirectory: String? = nil
+        ) {
+            self.executable = executable
+            self.arguments = arguments
+            self.environmentOverrides = environmentOverrides
+            self.removedEnvironmentVariables = removedEnvironmentVariables
+            self.workingDirectory = workingDirectory
+        }
 
         /// The child's environment: the parent's, minus the removals, plus the overrides.
         func resolvedEnvironment() -> [String: String] {
@@ -39,7 +54,7 @@ struct ProcessRunner: Sendable {
     }
 
     /// How a child process ended.
-    enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
+    package enum ExitStatus: Sendable, Hashable, CustomStringConvertible {
         /// It called `exit` with this code.
         case exited(Int32)
         /// A signal with this number ended it.
@@ -52,10 +67,10 @@ struct ProcessRunner: Sendable {
         }
 
         /// Whether the process exited with code 0.
-        var isSuccess: Bool { self == .exited(0) }
+        package var isSuccess: Bool { self == .exited(0) }
 
         /// `exit code N` or `signal N`.
-        var description: String {
+        package var description: String {
             switch self {
             case .exited(let code): "exit code \(code)"
             case .signaled(let signal): "signal \(signal)"
@@ -64,27 +79,30 @@ struct ProcessRunner: Sendable {
     }
 
     /// The tail of what a child wrote to one stream.
-    struct CapturedOutput: Sendable, Hashable {
+    package struct CapturedOutput: Sendable, Hashable {
         /// The last bytes written, decoded as UTF-8 (invalid sequences replaced).
-        var text: String
+        package var text: String
         /// How many earlier bytes were discarded to respect the capture limit.
-        var droppedByteCount: Int
+        package var droppedByteCount: Int
     }
 
     /// The outcome of a finished child process.
-    struct Result: Sendable {
+    package struct Result: Sendable {
         /// How it ended.
-        var exitStatus: ExitStatus
+        package var exitStatus: ExitStatus
         /// The tail of its standard output.
-        var standardOutput: CapturedOutput
+        package var standardOutput: CapturedOutput
         /// The tail of its standard error.
-        var standardError: CapturedOutput
+        package var standardError: CapturedOutput
     }
 
     /// How long a cancelled child has between `SIGTERM` and `SIGKILL`.
-    var terminationGracePeriod: Duration = .seconds(2)
+    package var terminationGracePeriod: Duration = .seconds(2)
     /// How many trailing bytes of stdout and of stderr to keep.
-    var outputCaptureLimit: Int = 64 * 1024
+    package var outputCaptureLimit: Int = 64 * 1024
+
+    /// Creates a runner with the default grace period and capture limit.
+    package init() {}
 
     /// Runs `command` and waits for it to exit.
     ///
@@ -96,7 +114,9 @@ struct ProcessRunner: Sendable {
     /// - Throws: ``AzFuseError`` with code `.transferFailed` if the process cannot be started (for example, the
     ///   executable does not exist); `CancellationError` if the task was cancelled while the child ran (the child has
     ///   then been terminated and reaped, and its result is discarded even if it exited on its own meanwhile).
-    func run(_ command: Command, onStandardOutputLine: (@Sendable (String) -> Void)? = nil) async throws -> Result {
+    package func run(_ command: Command, onStandardOutputLine: (@Sendable (String) -> Void)? = nil) async throws
+        -> Result
+    {
         try Task.checkCancellation()
         let termination = TerminationRequest(gracePeriod: terminationGracePeriod)
         let result: Result = try await withTaskCancellationHandler {
