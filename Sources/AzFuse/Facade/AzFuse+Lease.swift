@@ -22,6 +22,7 @@ extension AzFuse {
     ///   - path: A logical path; its blob is the lock.
     ///   - duration: The lease duration, 15 to 60 seconds: how long others wait after a holder died.
     ///   - timeout: How long to wait for another holder to let go.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: The code to run while holding the lease.
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws; else ``AzFuseError`` naming the path: ``AzFuseError/Code/conflict`` when the
