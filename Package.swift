@@ -35,9 +35,15 @@ let package = Package(
             path: "Sources/azfuse-demo",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "azfuse-test-writer",
+            dependencies: ["AzFuse"],
+            path: "Tests/AzFuseTestWriter",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "AzFuseTests",
-            dependencies: ["AzFuse", "azfuse"],
+            dependencies: ["AzFuse", "azfuse", "azfuse-test-writer"],
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

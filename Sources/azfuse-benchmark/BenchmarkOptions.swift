@@ -18,7 +18,7 @@ struct BenchmarkOptions: Sendable {
     var prepareCounts = [1000, 10_000]
 
     static let usage = """
-        usage: azfuse-benchmark [--emulator PATH] [--work-root DIR] [--sections hashing,large,small]
+        usage: azfuse-benchmark [--emulator PATH] [--work-root DIR] [--sections hashing,large,small,checkpoints,small-writes]
                                 [--large-mib N] [--small-count N] [--small-kib N] [--small-parallelism N]
                                 [--hash-mib N] [--azcopy PATH] [--read-count N] [--prepare-counts N,N]
         Starts the blob emulator (python3 PATH, default Tests/BlobEmulator/blob_emulator.py from the current

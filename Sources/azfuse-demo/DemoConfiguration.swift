@@ -16,6 +16,10 @@ enum DemoConfiguration {
           remote: \(DemoDataset.prefix)
           cache: \(folder)/cache/data
           storage_account: emulator
+        - local: \(folder)/models
+          remote: checkpoints/run-1
+          cache: \(folder)/cache/models
+          storage_account: emulator
         """.write(toFile: configs + "/azfuse.yaml", atomically: true, encoding: .utf8)
         try """
         account_name: \(EmulatorServer.accountName)

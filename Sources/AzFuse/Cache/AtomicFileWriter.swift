@@ -131,6 +131,11 @@ enum AtomicFileWriter {
         let descriptor = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard descriptor >= 0 else { throw AzFuseError.fileSystem("opening the temporary file", path: path) }
         defer { close(descriptor) }
+        try writeAll(data, to: descriptor, path: path)
+    }
+
+    /// Writes all of `data` to an open file at its current offset, retrying short and interrupted writes.
+    static func writeAll(_ data: Data, to descriptor: Int32, path: String) throws {
         try data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {

@@ -33,6 +33,14 @@ enum CacheLayout {
         relativePath == internalFolderName || relativePath.hasPrefix(internalFolderName + "/")
     }
 
+    /// The error for a logical path that maps into the internal folder.
+    static func reservedPathError(path: String) -> AzFuseError {
+        AzFuseError(
+            .unsupported,
+            "paths under '\(internalFolderName)' at a mount's root are reserved for AzFuse's lock, staging and "
+                + "upload journal files", path: path)
+    }
+
     private static func fnv1a64(_ bytes: some Sequence<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {

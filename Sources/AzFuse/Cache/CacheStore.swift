@@ -51,10 +51,7 @@ actor CacheStore {
     /// Downloads `blob` into its cache file unless it is there already.
     nonisolated func ensureCached(_ blob: BlobTarget, reportedPath: String) async throws {
         guard !CacheLayout.isInternal(relativePath: blob.relativePath) else {
-            throw AzFuseError(
-                .unsupported,
-                "paths under '\(CacheLayout.internalFolderName)' at a mount's root are reserved for "
-                    + "AzFuse's lock and staging files", path: reportedPath)
+            throw CacheLayout.reservedPathError(path: reportedPath)
         }
         do {
             try await flights.run(blob.cachePath) { [scheduler] in
@@ -170,13 +167,5 @@ actor CacheStore {
     static func isRegularFile(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
-    }
-
-    /// Called after a write replaced a file: a mapped file's new cache content must reach its blob.
-    func didWrite(_ resolved: ResolvedPath) async throws {
-        guard resolved.blob != nil else { return }
-        throw AzFuseError(
-            .unsupported, "uploading mapped files is not available in this version; the new content is in the cache",
-            path: resolved.path)
     }
 }

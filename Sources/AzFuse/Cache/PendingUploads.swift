@@ -1,13 +1,13 @@
 import Synchronization
 
-/// Mapped files whose new content is written locally but not uploaded yet (an asynchronous upload in flight).
+/// Mapped files whose new content is written locally but not uploaded yet: journaled and queued, or uploading.
 ///
 /// The metadata API asks this registry so that a file waiting for its upload counts as existing (``AzFuse/exists(_:)``,
 /// ``AzFuse/isFile(_:)``, ``AzFuse/isDirectory(_:)`` of its folders) and reports its local size, although the service
 /// does not know it yet. azfuse answered `False` for such files.
 ///
-/// The uploader fills it: ``begin(_:)`` once the cache file is committed and queued, ``end(_:)`` once the upload
-/// finished, whether it succeeded or failed. Calls nest: a path queued twice stays pending until both end.
+/// ``UploadPipeline`` fills it, one entry per upload journal record: ``begin(_:record:)`` when a record is created or
+/// adopted, ``end(record:)`` when its upload committed, was superseded by newer content, or failed for good.
 final class PendingUploads: Sendable {
     private struct Key: Hashable {
         let endpoint: String
@@ -21,35 +21,33 @@ final class PendingUploads: Sendable {
         }
     }
 
-    private let counts = Mutex<[Key: Int]>([:])
+    /// The blob of each pending journal record, by record path.
+    private let records = Mutex<[String: Key]>([:])
 
-    /// Records that `blob`'s new content is waiting to be uploaded.
-    func begin(_ blob: BlobTarget) {
-        counts.withLock { $0[Key(blob), default: 0] += 1 }
+    /// Records that the content journaled in `record` waits to be uploaded to `blob`.
+    func begin(_ blob: BlobTarget, record: String) {
+        records.withLock { $0[record] = Key(blob) }
     }
 
-    /// Records that one upload of `blob` finished (successfully or not).
-    func end(_ blob: BlobTarget) {
-        counts.withLock { counts in
-            let key = Key(blob)
-            guard let count = counts[key] else { return }
-            counts[key] = count > 1 ? count - 1 : nil
-        }
+    /// Records that the upload journaled in `record` is over (committed, superseded or failed).
+    func end(record: String) {
+        _ = records.withLock { $0.removeValue(forKey: record) }
     }
 
-    /// Whether `blob` itself is waiting to be uploaded.
+    /// Whether `blob` itself waits to be uploaded.
     func contains(_ blob: BlobTarget) -> Bool {
-        counts.withLock { $0[Key(blob)] != nil }
+        let key = Key(blob)
+        return records.withLock { $0.values.contains(key) }
     }
 
-    /// Whether a blob below the folder `folder` (a blob name prefix) is waiting to be uploaded.
+    /// Whether a blob below the folder `folder` (a blob name prefix) waits to be uploaded.
     func containsAny(under folder: BlobTarget) -> Bool {
         let key = Key(folder)
         let prefix = folder.blobName.isEmpty ? "" : folder.blobName + "/"
-        return counts.withLock { counts in
-            counts.keys.contains {
-                $0.endpoint == key.endpoint && $0.container == key.container
-                    && $0.blobName.utf8.starts(with: prefix.utf8) && $0.blobName != folder.blobName
+        return records.withLock { records in
+            records.values.contains {
+                $0.endpoint == key.endpoint && $0.container == key.container && $0.blobName != key.blobName
+                    && $0.blobName.utf8.starts(with: prefix.utf8)
             }
         }
     }

@@ -25,6 +25,8 @@ public struct AzFuseConfiguration: Sendable {
     public var baseDirectory: String?
     /// How transfers are routed between the native client and azcopy.
     public var transfer: TransferOptions
+    /// How writes to mapped paths are uploaded (back-pressure, retries, shared-memory staging).
+    public var upload: UploadOptions
 
     /// Creates a configuration.
     ///
@@ -35,13 +37,15 @@ public struct AzFuseConfiguration: Sendable {
     ///   - azcopyPath: The azcopy executable, or `nil` to search the default places.
     ///   - baseDirectory: The directory relative mount prefixes are resolved against, or `nil` for the current one.
     ///   - transfer: How transfers are routed between the native client and azcopy.
+    ///   - upload: How writes to mapped paths are uploaded.
     public init(
         isEnabled: Bool = true,
         mounts: [Mount] = [],
         storageAccounts: [String: StorageAccount] = [:],
         azcopyPath: String? = nil,
         baseDirectory: String? = nil,
-        transfer: TransferOptions = TransferOptions()
+        transfer: TransferOptions = TransferOptions(),
+        upload: UploadOptions = UploadOptions()
     ) {
         self.isEnabled = isEnabled
         self.mounts = mounts
@@ -49,5 +53,6 @@ public struct AzFuseConfiguration: Sendable {
         self.azcopyPath = azcopyPath
         self.baseDirectory = baseDirectory
         self.transfer = transfer
+        self.upload = upload
     }
 }

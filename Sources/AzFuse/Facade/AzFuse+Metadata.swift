@@ -56,7 +56,7 @@ extension AzFuse {
     /// - Throws: ``AzFuseError`` naming the path: ``AzFuseError/Code/notFound`` when there is no such file or blob.
     public func size(of path: String) async throws -> Int64 {
         let resolved = try resolve(path)
-        guard let blob = resolved.blob, !pendingUploads.contains(blob) else {
+        guard let blob = resolved.blob, !uploads.pendingUploads.contains(blob) else {
             let local = resolved.blob?.cachePath ?? resolved.path
             var status = stat()
             guard stat(local, &status) == 0 else { throw AzFuseError.fileSystem("reading the size", path: path) }
@@ -236,7 +236,7 @@ extension AzFuse {
 
     private func isBlob(_ blob: BlobTarget, path: String) async throws -> Bool {
         if blob.relativePath.isEmpty { return false }
-        if pendingUploads.contains(blob) { return true }
+        if uploads.pendingUploads.contains(blob) { return true }
         do {
             _ = try await naming(path) { try await client(for: blob).properties(of: blob.blobName) }
             return true
@@ -246,7 +246,7 @@ extension AzFuse {
     }
 
     private func isBlobFolder(_ blob: BlobTarget, path: String) async throws -> Bool {
-        if blob.relativePath.isEmpty || pendingUploads.containsAny(under: blob) { return true }
+        if blob.relativePath.isEmpty || uploads.pendingUploads.containsAny(under: blob) { return true }
         return try await naming(path) { try await client(for: blob).hasBlobs(withPrefix: blob.blobName + "/") }
     }
 

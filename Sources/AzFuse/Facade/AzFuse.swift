@@ -27,8 +27,7 @@ public final class AzFuse: Sendable {
     let azcopy: AzCopyTransferEngine?
     /// One native client per storage account, shared by downloads and the metadata API.
     let clients: BlobClientPool
-    /// Mapped files waiting for an asynchronous upload; the uploader fills it, the metadata API reads it.
-    let pendingUploads = PendingUploads()
+    let uploads: UploadPipeline
 
     /// Creates an instance from a configuration.
     ///
@@ -71,6 +70,7 @@ public final class AzFuse: Sendable {
             missingAzCopy: missingAzCopy)
         self.scheduler = TransferScheduler(router: router)
         self.cacheStore = CacheStore(scheduler: scheduler, options: configuration.transfer)
+        self.uploads = UploadPipeline(scheduler: scheduler, options: configuration.upload, resolver: resolver)
     }
 
     /// Creates an instance configured from azfuse-compatible environment variables and YAML files.
@@ -136,11 +136,9 @@ public final class AzFuse: Sendable {
             defer { Glibc.close(descriptor) }
             return try await body(handle)
         case .write:
-            let destination = writeDestination(for: resolved)
-            let result = try await AtomicFileWriter.write(
-                to: destination.path, permissions: destination.permissions, handle: body)
-            try await cacheStore.didWrite(resolved)
-            return result
+            return try await commitWrite(resolved) { destination, permissions in
+                try await AtomicFileWriter.write(to: destination, permissions: permissions, handle: body)
+            }
         }
     }
 
@@ -163,9 +161,9 @@ public final class AzFuse: Sendable {
     /// - Throws: ``AzFuseError`` naming the path.
     public func write(_ data: Data, to path: String) async throws {
         let resolved = try resolve(path)
-        let destination = writeDestination(for: resolved)
-        try await AtomicFileWriter.write(data, to: destination.path, permissions: destination.permissions)
-        try await cacheStore.didWrite(resolved)
+        try await commitWrite(resolved, size: Int64(data.count), fallsBackToCache: true) { destination, permissions in
+            try await AtomicFileWriter.write(data, to: destination, permissions: permissions)
+        }
     }
 
     /// Runs `body` with a local path for the file, for code that wants a path rather than a handle.
@@ -193,19 +191,9 @@ public final class AzFuse: Sendable {
         case .read:
             return try await body(try await cacheStore.fileForReading(resolved))
         case .write:
-            let destination = writeDestination(for: resolved)
-            let result = try await AtomicFileWriter.write(
-                to: destination.path, permissions: destination.permissions, body)
-            try await cacheStore.didWrite(resolved)
-            return result
+            return try await commitWrite(resolved) { destination, permissions in
+                try await AtomicFileWriter.write(to: destination, permissions: permissions, body)
+            }
         }
-    }
-
-    /// Where a write lands: the cache file (owner-only) for a mapped path, else the local file itself.
-    private func writeDestination(for resolved: ResolvedPath) -> (
-        path: String, permissions: AtomicFileWriter.Permissions
-    ) {
-        if let blob = resolved.blob { return (blob.cachePath, .ownerOnly) }
-        return (resolved.path, .regular)
     }
 }

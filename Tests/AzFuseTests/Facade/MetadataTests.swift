@@ -42,24 +42,32 @@ import Testing
         try await MetadataFixture.with { fixture in
             let fuse = fixture.fuse
             let path = fixture.logical("new/run/ckpt.bin")
-            let blob = try #require(try fuse.resolve(path).blob)
-            try FileManager.default.createDirectory(
-                atPath: (blob.cachePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(repeating: 1, count: 1234).write(to: URL(fileURLWithPath: blob.cachePath))
-            #expect(try await !fuse.exists(path))
-            fuse.pendingUploads.begin(blob)
-            fuse.pendingUploads.begin(blob)
-            #expect(try await fuse.exists(path))
-            #expect(try await fuse.isFile(path))
-            #expect(try await fuse.isDirectory(fixture.logical("new")))
-            #expect(try await fuse.isDirectory(fixture.logical("new/run")))
-            #expect(try await !fuse.isDirectory(fixture.logical("ne")))
-            #expect(try await fuse.size(of: path) == 1234, "the cached copy is the newest content")
-            fuse.pendingUploads.end(blob)
-            #expect(try await fuse.exists(path), "queued twice, one upload still pending")
-            fuse.pendingUploads.end(blob)
-            #expect(try await !fuse.exists(path))
-            #expect(try await !fuse.isDirectory(fixture.logical("new")))
+            let content = Data(repeating: 1, count: 1234)
+            try await fixture.emulator.inject(
+                .init(method: "PUT", blob: "azfuse_data/new/run/ckpt.bin", count: 1, latencyMs: 1500))
+            try await fuse.withAsyncUpload {
+                try await fuse.write(content, to: path)
+                #expect(try await !fixture.blobExists("azfuse_data/new/run/ckpt.bin"), "still uploading")
+                #expect(try await fuse.exists(path))
+                #expect(try await fuse.isFile(path))
+                #expect(try await fuse.isDirectory(fixture.logical("new")))
+                #expect(try await fuse.isDirectory(fixture.logical("new/run")))
+                #expect(try await !fuse.isDirectory(fixture.logical("ne")))
+                #expect(try await fuse.size(of: path) == 1234, "the cached copy is the newest content")
+            }
+            #expect(try await fixture.blobExists("azfuse_data/new/run/ckpt.bin"))
+            #expect(!fuse.uploads.pendingUploads.contains(try #require(try fuse.resolve(path).blob)))
+
+            let other = try #require(try fuse.resolve(fixture.logical("queued/x.bin")).blob)
+            fuse.uploads.pendingUploads.begin(other, record: "/journal/1.json")
+            fuse.uploads.pendingUploads.begin(other, record: "/journal/1.json")
+            fuse.uploads.pendingUploads.begin(other, record: "/journal/2.json")
+            #expect(try await fuse.exists(fixture.logical("queued/x.bin")))
+            fuse.uploads.pendingUploads.end(record: "/journal/1.json")
+            #expect(try await fuse.exists(fixture.logical("queued")), "a second record is still pending")
+            fuse.uploads.pendingUploads.end(record: "/journal/2.json")
+            #expect(try await !fuse.exists(fixture.logical("queued/x.bin")))
+            #expect(try await !fuse.isDirectory(fixture.logical("queued")))
         }
     }
 

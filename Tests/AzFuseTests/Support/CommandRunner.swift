@@ -57,11 +57,12 @@ enum CommandRunner {
         }
     }
 
-    /// Starts `azfuse` without waiting for it.
-    static func start(_ arguments: [String], environment: [String: String], currentDirectory: String) throws -> Running
-    {
+    /// Starts `azfuse` (or another built `executable`) without waiting for it.
+    static func start(
+        _ arguments: [String], environment: [String: String], currentDirectory: String, executable: String = "azfuse"
+    ) throws -> Running {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent("azfuse")
+        process.executableURL = productsDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         var fullEnvironment = environment
         for key in ["PATH", "HOME"] { fullEnvironment[key] = ProcessInfo.processInfo.environment[key] }

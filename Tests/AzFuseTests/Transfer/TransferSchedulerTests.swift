@@ -8,6 +8,8 @@ import Testing
     final class ScriptedEngine: TransferEngine {
         let kind: TransferOptions.Engine
         let batchSizes = LockedValue<[Int]>([])
+        /// The (blob name, source) pairs of each upload batch.
+        let uploadBatches = LockedValue<[[String: String]]>([])
         let held = LockedValue(false)
         let cancelledBatches = LockedValue(0)
 
@@ -20,6 +22,17 @@ import Testing
 
         func download(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
             batchSizes.withLock { $0.append(targets.count) }
+            return await outcomes(targets)
+        }
+
+        func upload(_ items: [UploadItem]) async -> [Result<Void, any Error>] {
+            uploadBatches.withLock { batches in
+                batches.append(Dictionary(items.map { ($0.target.blobName, $0.source) }, uniquingKeysWith: { $1 }))
+            }
+            return await outcomes(items.map(\.target))
+        }
+
+        private func outcomes(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
             while held.value {
                 do { try await Task.sleep(for: .milliseconds(2)) } catch {
                     cancelledBatches.withLock { $0 += 1 }
@@ -144,5 +157,51 @@ import Testing
             waited += 1
         }
         #expect(engine.cancelledBatches.value >= 1)
+    }
+
+    /// Uploads queued while an upload batch runs go out together; for one blob the latest request's file is sent,
+    /// and upload lanes are separate from download lanes.
+    @Test func uploadsQueuedDuringATransferShareTheNextBatchLatestFileWins() async throws {
+        let engine = ScriptedEngine(kind: .native, holding: true)
+        let scheduler = Self.scheduler(native: engine)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await scheduler.upload(UploadItem(source: "/s/first", target: Self.target("first"))) }
+            while engine.uploadBatches.value.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+            group.addTask { try await scheduler.download(Self.target("read")) }
+            for index in 0..<20 {
+                group.addTask {
+                    try await scheduler.upload(
+                        UploadItem(source: "/s/f\(index % 10)", target: Self.target("f\(index % 10)")))
+                }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            group.addTask { try await scheduler.upload(UploadItem(source: "/s/newest", target: Self.target("f3"))) }
+            try await Task.sleep(for: .milliseconds(50))
+            engine.release()
+            try await group.waitForAll()
+        }
+        let batches = engine.uploadBatches.value
+        #expect(batches.count == 2)
+        #expect(batches.last?.count == 10)
+        #expect(batches.last?["f3"] == "/s/newest")
+        #expect(engine.batchSizes.value == [1], "the download went out in its own lane")
+        let statistics = await scheduler.statistics
+        #expect(statistics.uploadBatches[.native] == 2)
+        #expect(statistics.uploadFiles[.native] == 11)
+        #expect(statistics.batches[.native] == 1)
+    }
+
+    @Test func largeUploadBatchesGoToAzCopy() async throws {
+        let native = ScriptedEngine(kind: .native)
+        let azcopy = ScriptedEngine(kind: .azcopy)
+        let scheduler = Self.scheduler(
+            native: native, azcopy: azcopy, options: TransferOptions(azcopyMinimumBatchSize: 10))
+        let items = (0..<12).map { UploadItem(source: "/s/\($0)", target: Self.target("u\($0)")) }
+        let outcomes = await scheduler.upload(items + [UploadItem(source: "/s/m", target: Self.target("missing"))])
+        #expect(outcomes.count == 13)
+        #expect(outcomes.prefix(12).allSatisfy { (try? $0.get()) != nil })
+        #expect(throws: AzFuseError.self) { try outcomes[12].get() }
+        #expect(azcopy.uploadBatches.value.map(\.count) == [13])
+        #expect(native.uploadBatches.value.isEmpty)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Downloads batches with azcopy: one job per batch, staged in the cache folder's internal staging area so every file
-/// is renamed into place atomically.
+/// Transfers batches with azcopy: one job per batch. Downloads are staged in the cache folder's internal staging area
+/// so every file is renamed into place atomically; uploads are staged there as hard links named by blob name.
 struct AzCopyTransferEngine: TransferEngine {
     let kind = TransferOptions.Engine.azcopy
     /// The engine template; each batch uses a copy with its own work root (copies share the invocation counter).
@@ -16,15 +16,34 @@ struct AzCopyTransferEngine: TransferEngine {
         do {
             let containerURL = try clients.client(for: first.account)
                 .authorizedURL(forBlobPrefix: "", permissions: [.read, .list])
-            var batchEngine = engine
-            batchEngine.workRoot = CacheLayout.internalFolder(cacheRoot: first.cacheRoot) + "/staging"
-            try AtomicFileWriter.createFolders(batchEngine.workRoot, mode: 0o700)
-            let results = try await batchEngine.download(
+            let results = try await batchEngine(cacheRoot: first.cacheRoot).download(
                 targets.map { AzCopyEngine.DownloadItem(blobName: $0.blobName, destination: $0.cachePath) },
                 from: containerURL, progress: nil)
             return results.map { $0.outcome.mapError { $0 as any Error } }
         } catch {
             return targets.map { _ in .failure(error) }
         }
+    }
+
+    func upload(_ items: [UploadItem]) async -> [Result<Void, any Error>] {
+        guard let first = items.first else { return [] }
+        do {
+            let containerURL = try clients.client(for: first.target.account)
+                .authorizedURL(forBlobPrefix: "", permissions: [.read, .add, .create, .write, .list])
+            let results = try await batchEngine(cacheRoot: first.target.cacheRoot).upload(
+                items.map { AzCopyEngine.UploadItem(source: $0.source, blobName: $0.target.blobName) },
+                to: containerURL, progress: nil)
+            return results.map { $0.outcome.mapError { $0 as any Error } }
+        } catch {
+            return items.map { _ in .failure(error) }
+        }
+    }
+
+    /// A copy of the engine working in `cacheRoot`'s staging folder (same file system as the cache files).
+    private func batchEngine(cacheRoot: String) throws -> AzCopyEngine {
+        var batchEngine = engine
+        batchEngine.workRoot = CacheLayout.internalFolder(cacheRoot: cacheRoot) + "/staging"
+        try AtomicFileWriter.createFolders(batchEngine.workRoot, mode: 0o700)
+        return batchEngine
     }
 }

@@ -1,0 +1,171 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension AzFuse {
+    /// Runs `body` with write-behind uploads: a completed write of a mapped path is queued and the writer moves on.
+    ///
+    /// ```swift
+    /// try await fuse.withAsyncUpload(shmAsTemp: true) {
+    ///     for step in checkpoints { try await File.write(step.bytes, to: "models/ckpt-\(step.id).bin") }
+    /// }   // returns once every upload started inside has committed; throws if any failed
+    /// ```
+    ///
+    /// - The scope covers every write in `body` and in the tasks it creates, through any ``AzFuse`` instance.
+    /// - Each queued file is recorded in a journal under `<cache folder>/.azfuse/uploads/` before the writer moves
+    ///   on, so a crash loses nothing: the next scope of a new instance on the same cache, or
+    ///   ``resumePendingUploads()``, uploads it (newest content only).
+    /// - Files queued while a transfer runs go out together, batched per account and container.
+    /// - Only the newest content of a path is uploaded; a file rewritten during its upload is uploaded again.
+    /// - Writers wait (asynchronously) while more than ``UploadOptions/maxPendingBytes`` wait for upload.
+    /// - With `shmAsTemp`, files are written to a private folder in shared memory (`/dev/shm/azfuse-<uid>`), which
+    ///   is faster than disk; the cache file points at the staged file at once, so reads see the new content, and
+    ///   becomes a regular copy once the upload has committed, when the staged file is deleted. When shared memory
+    ///   is short of room (``UploadOptions/sharedMemoryReserveBytes``), writes go to the cache folder instead.
+    /// - The scope returns only after every queued upload has committed or failed for good, even when `body`
+    ///   throws or the task is cancelled. If `body` threw, its error is rethrown unchanged; files that could not be
+    ///   uploaded then stay in the journal, marked as not uploaded, and ``resumePendingUploads()`` retries and
+    ///   reports them.
+    /// - Scopes nest: an inner scope waits for its own uploads; `enabled: false` makes writes in it synchronous.
+    ///
+    /// - Parameters:
+    ///   - enabled: `false` makes writes inside synchronous (each returns once its blob is committed).
+    ///   - shmAsTemp: Stage written files in shared memory until they are uploaded.
+    ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
+    ///   - body: The code whose writes are uploaded in the background.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws; otherwise one ``AzFuseError`` with code ``AzFuseError/Code/uploadFailed``
+    ///   whose ``AzFuseError/fileErrors`` lists each file that could not be uploaded after retries and where its
+    ///   content is kept.
+    public func withAsyncUpload<Value>(
+        enabled: Bool = true,
+        shmAsTemp: Bool = false,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> Value
+    ) async throws -> Value {
+        guard enabled else {
+            return try await UploadScope.$current.withValue(
+                UploadScope(uploader: nil, stagesInSharedMemory: false), operation: body, isolation: isolation)
+        }
+        let uploader = AsyncUploader(options: configuration.upload)
+        if uploads.claimAutomaticResume() {
+            await queueAbandonedUploads(into: uploader)
+        }
+        let outcome: Result<Value, any Error>
+        do {
+            outcome = .success(
+                try await UploadScope.$current.withValue(
+                    UploadScope(uploader: uploader, stagesInSharedMemory: shmAsTemp), operation: body,
+                    isolation: isolation))
+        } catch {
+            outcome = .failure(error)
+        }
+        let failures = await uploader.flush()
+        let value = try outcome.get()
+        try Self.throwIfAny(failures)
+        return value
+    }
+
+    /// Waits until every upload queued so far in the current `withAsyncUpload` scope has committed or failed.
+    ///
+    /// Outside a scope, writes are synchronous and there is nothing to wait for.
+    ///
+    /// - Throws: ``AzFuseError`` ``AzFuseError/Code/uploadFailed`` listing the files that failed so far (they are
+    ///   then not reported again at the end of the scope).
+    public func flushUploads() async throws {
+        guard let uploader = UploadScope.current?.uploader else { return }
+        try Self.throwIfAny(await uploader.flush())
+    }
+
+    /// Uploads every file that was written but not uploaded: left by a process that crashed or was killed, or
+    /// whose upload failed earlier. Only the newest content of each path is uploaded; content replaced by a later
+    /// write is dropped.
+    ///
+    /// - Throws: ``AzFuseError`` ``AzFuseError/Code/uploadFailed`` listing each file that still could not be
+    ///   uploaded (its content stays on disk, marked as not uploaded).
+    public func resumePendingUploads() async throws {
+        let uploader = AsyncUploader(options: configuration.upload)
+        await queueAbandonedUploads(into: uploader)
+        try Self.throwIfAny(await uploader.flush())
+    }
+
+    /// Writes a file through `write` and hands a mapped file to the upload machinery: the current scope's
+    /// uploader, or a synchronous upload.
+    ///
+    /// - Parameters:
+    ///   - resolved: The path written.
+    ///   - size: The size of the content, if known in advance (to check for room in shared memory).
+    ///   - fallsBackToCache: Whether `write` may run again into the cache folder if writing to shared memory fails.
+    ///   - write: Writes the file atomically at the destination it is given, with the given permissions.
+    /// - Returns: What `write` returns.
+    func commitWrite<Value>(
+        _ resolved: ResolvedPath,
+        size: Int64? = nil,
+        fallsBackToCache: Bool = false,
+        isolation: isolated (any Actor)? = #isolation,
+        _ write: (String, AtomicFileWriter.Permissions) async throws -> Value
+    ) async throws -> Value {
+        guard let blob = resolved.blob else { return try await write(resolved.path, .regular) }
+        guard !CacheLayout.isInternal(relativePath: blob.relativePath) else {
+            throw CacheLayout.reservedPathError(path: resolved.path)
+        }
+        let scope = UploadScope.current
+        if let uploader = scope?.uploader, scope?.stagesInSharedMemory == true, uploads.sharedMemory.prepareFolder(),
+            uploads.sharedMemory.hasRoom(for: size)
+        {
+            let staged = uploads.sharedMemory.newStagingPath(for: blob.cachePath)
+            let value: Value
+            do {
+                value = try await write(staged, .ownerOnly)
+            } catch let error as AzFuseError where fallsBackToCache && error.code == .fileSystem {
+                return try await commitToCache(resolved, blob, uploader: uploader, write)
+            }
+            do {
+                try SharedMemoryStaging.linkCacheFile(blob.cachePath, to: staged)
+            } catch {
+                unlink(staged)
+                throw error
+            }
+            await uploader.submit(
+                try await uploads.record(blob, logicalPath: resolved.path, content: staged, inSharedMemory: true))
+            return value
+        }
+        return try await commitToCache(resolved, blob, uploader: scope?.uploader, write)
+    }
+
+    private func commitToCache<Value>(
+        _ resolved: ResolvedPath,
+        _ blob: BlobTarget,
+        uploader: AsyncUploader?,
+        isolation: isolated (any Actor)? = #isolation,
+        _ write: (String, AtomicFileWriter.Permissions) async throws -> Value
+    ) async throws -> Value {
+        let value = try await write(blob.cachePath, .ownerOnly)
+        let pending = try await uploads.record(
+            blob, logicalPath: resolved.path, content: blob.cachePath, inSharedMemory: false)
+        if let uploader {
+            await uploader.submit(pending)
+        } else {
+            try await uploads.uploadNow(pending)
+        }
+        return value
+    }
+
+    private func queueAbandonedUploads(into uploader: AsyncUploader) async {
+        let (abandoned, lost) = await uploads.abandonedUploads()
+        for error in lost { await uploader.report(error) }
+        for pending in abandoned { await uploader.submit(pending) }
+    }
+
+    private static func throwIfAny(_ failures: [AzFuseError]) throws {
+        guard !failures.isEmpty else { return }
+        var error = AzFuseError(
+            .uploadFailed,
+            "\(failures.count) file(s) could not be uploaded; their content is kept on disk where each error says, "
+                + "marked as not uploaded; File.resumePendingUploads() retries")
+        error.fileErrors = failures
+        throw error
+    }
+}

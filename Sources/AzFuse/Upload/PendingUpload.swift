@@ -1,0 +1,22 @@
+/// A journaled upload held in memory: the record, where it is stored, and the pipeline that uploads it.
+struct PendingUpload: Sendable {
+    /// What is recorded on disk.
+    let record: UploadJournalRecord
+    /// The record file.
+    let recordPath: String
+    /// The blob and cache file.
+    let target: BlobTarget
+    /// The instance's upload machinery.
+    let pipeline: UploadPipeline
+
+    /// What the transfer engines upload.
+    var item: UploadItem { UploadItem(source: record.snapshot, target: target) }
+
+    /// Uploads of the same blob share this key: the newest content wins.
+    var blobKey: String { "\(target.account.endpoint.absoluteString)/\(target.container)/\(target.blobName)" }
+
+    /// Whether this content was written after `other`'s.
+    func isNewer(than other: PendingUpload) -> Bool {
+        (record.contentModified, recordPath) > (other.record.contentModified, other.recordPath)
+    }
+}

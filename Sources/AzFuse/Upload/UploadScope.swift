@@ -1,0 +1,10 @@
+/// The upload mode of the current task, set by `withAsyncUpload` and inherited by child tasks.
+struct UploadScope: Sendable {
+    /// The scope's uploader, or `nil` when the scope made writes synchronous (`enabled: false`).
+    let uploader: AsyncUploader?
+    /// Whether written files are staged in shared memory.
+    let stagesInSharedMemory: Bool
+
+    /// The innermost scope around the current task, if any.
+    @TaskLocal static var current: UploadScope?
+}
