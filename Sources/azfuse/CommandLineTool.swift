@@ -14,9 +14,22 @@ enum CommandLineTool {
         usage: azfuse [-c NAME] <command> [options] [arguments]
 
         Commands:
-          resolve [--json] PATH...   show where each logical path lives (blob, cache file, URL)
-          download PATH...           fetch paths into the cache (alias: d)
-          cat [--fresh] PATH...      print files, reading mapped ones through the cache
+          resolve [--json] PATH...        show where each logical path lives (blob, cache file, URL)
+          download PATH...                fetch paths into the cache (alias: d)
+          cat [--fresh] PATH...           print files, reading mapped ones through the cache
+          head [-n LINES] PATH...         print the first lines, reading only the bytes needed
+          tail [-n LINES] PATH...         print the last lines, reading only the bytes needed
+          ls [--json] [-r] PATH           list a folder
+          url [--expires D] PATH...       print a signed (SAS) URL for each blob; the URL is a secret
+          rm PATH...                      delete files (blob and cached copy)
+          rmtree [--yes] PATH...          delete folders, after confirmation
+          upload [--from FILE] PATH...    upload cached copies, or FILE, to the blobs (alias: u)
+          cold [--tier TIER] PATH...      set the access tier (default cold)
+          meta [--json] PATH              show a blob's metadata
+          clear-meta PATH...              remove blobs' metadata (alias: clear_meta)
+          break PATH...                   break blob leases
+          cache du [PATH...]              show the size of cached copies
+          cache clear PATH...             remove cached copies
 
         Options:
           -c NAME      use aux_data/azfuse/NAME.yaml as the mapping file (as azfuse does)
@@ -53,6 +66,30 @@ enum CommandLineTool {
                 return try await DownloadCommand.run(rest, environment: environment)
             case "cat":
                 return try await CatCommand.run(rest, environment: environment)
+            case "head":
+                return try await HeadCommand.run(rest, environment: environment)
+            case "tail":
+                return try await TailCommand.run(rest, environment: environment)
+            case "ls":
+                return try await ListCommand.run(rest, environment: environment)
+            case "url":
+                return try await UrlCommand.run(rest, environment: environment)
+            case "rm":
+                return try await RemoveCommand.run(rest, environment: environment)
+            case "rmtree":
+                return try await RemoveTreeCommand.run(rest, environment: environment)
+            case "upload", "u":
+                return try await UploadCommand.run(rest, environment: environment)
+            case "cold":
+                return try await ColdCommand.run(rest, environment: environment)
+            case "meta":
+                return try await MetaCommand.run(rest, environment: environment)
+            case "clear-meta", "clear_meta":
+                return try await ClearMetaCommand.run(rest, environment: environment)
+            case "break":
+                return try await BreakCommand.run(rest, environment: environment)
+            case "cache":
+                return try await CacheCommand.run(rest, environment: environment)
             default:
                 throw usageError("unknown command '\(command)'; run 'azfuse --help' for the list")
             }
@@ -76,8 +113,25 @@ enum CommandLineTool {
         }
     }
 
-    /// Writes a line to standard error.
-    static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+    /// Runs `body` for each path; a failure is printed naming its path and the other paths still run.
+    ///
+    /// - Returns: ``success`` if every path succeeded, else the exit status of the last failure.
+    static func forEach(
+        _ paths: [String], isolation: isolated (any Actor)? = #isolation, _ body: (String) async throws -> Void
+    ) async -> Int32 {
+        var status = success
+        for path in paths {
+            do {
+                try await body(path)
+            } catch {
+                status = fail(error)
+            }
+        }
+        return status
+    }
+
+    /// Writes a message to standard error, ending with `terminator`.
+    static func printError(_ message: String, terminator: String = "\n") {
+        FileHandle.standardError.write(Data((message + terminator).utf8))
     }
 }

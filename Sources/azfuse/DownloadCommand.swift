@@ -7,7 +7,8 @@ enum DownloadCommand {
         usage: azfuse download PATH...     (alias: azfuse d)
 
         Downloads every mapped PATH that is not cached yet into the cache, in as few transfers as possible.
-        Cached and unmapped paths are skipped. Exits 1 and lists each path that could not be fetched.
+        Cached and unmapped paths are skipped. Exits 1 and lists each path that could not be fetched. On a terminal,
+        a progress bar on standard error shows the files fetched so far.
         """
 
     static func run(_ arguments: [String], environment: [String: String]) async throws -> Int32 {
@@ -18,7 +19,9 @@ enum DownloadCommand {
         }
         let paths = try parsed.requireOperands(command: "download")
         let fuse = try AzFuse.fromEnvironment(environment)
-        try await fuse.prepare(paths)
+        let bar = ProgressBar("downloading")
+        defer { bar.finish() }
+        try await fuse.prepare(paths) { bar.update($0) }
         return CommandLineTool.success
     }
 }

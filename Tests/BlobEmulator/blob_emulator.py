@@ -1192,6 +1192,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method == "GET":
                 self._send_json(200, sorted(emu.keys))
                 return
+        elif path == "/__emulator/settings":
+            # Azure may return fewer entries than maxresults with a NextMarker; a small cap makes tests see paging.
+            if method == "POST":
+                spec = json_body()
+                cap = spec.get("maxListResults") if isinstance(spec, dict) else None
+                if not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= MAX_LIST_RESULTS:
+                    raise ApiError(400, "InvalidInput", "Expected {\"maxListResults\": 1..%d}." % MAX_LIST_RESULTS)
+                emu.max_list_results = cap
+                self._send_json(200, {"maxListResults": cap})
+                return
         elif path == "/__emulator/health":
             if method in ("GET", "HEAD"):
                 self._send_json(200, {"ok": True})
@@ -1501,11 +1511,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return "http://%s/" % host
         return "http://%s/%s/" % (host, account)
 
-    @staticmethod
-    def _maxresults(q: Dict[str, str]) -> int:
+    def _maxresults(self, q: Dict[str, str]) -> int:
+        cap = self.server.emulator.max_list_results
         raw = q.get("maxresults")
         if raw is None:
-            return MAX_LIST_RESULTS
+            return cap
         try:
             n = int(raw)
         except ValueError:
@@ -1515,7 +1525,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "request URI is outside the permissible range.",
                            detail={"QueryParameterName": "maxresults", "QueryParameterValue": raw,
                                    "MinimumAllowed": "1", "MaximumAllowed": "5000"})
-        return min(n, MAX_LIST_RESULTS)
+        return min(n, cap)
 
     # ---------- containers ----------
     def op_CreateContainer(self, auth, account, container, blob, q):
@@ -2456,6 +2466,7 @@ class BlobEmulator:
         self.keys: Dict[str, bytes] = {}
         self.store = Store(data_dir)
         self.faults = Faults()
+        self.max_list_results = MAX_LIST_RESULTS
         self.request_log = RequestLog(log_file)
         self.verbose = verbose
         self.add_account(DEV_ACCOUNT, DEV_KEY)

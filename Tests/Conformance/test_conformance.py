@@ -948,3 +948,15 @@ def test_signing_vectors_match_emulator_verifier():
         cr = f"/blob/{ACCOUNT}/{v['container']}" + (f"/{v['blob']}" if v["resource"] == "b" else "")
         assert be.service_sas_string_to_sign(q, cr, "") == v["stringToSign"], v["name"]
         assert q["sig"] == be.hmac_b64(base64.b64decode(KEY), v["stringToSign"])
+
+
+def test_list_page_cap_setting(emu, container):
+    for i in range(7):
+        container.upload_blob("paged/%d" % i, b"x")
+    assert emu.control("POST", "/__emulator/settings", {"maxListResults": 3})[0] == 200
+    try:
+        pages = list(container.list_blobs(name_starts_with="paged/").by_page())
+        assert [len(list(p)) for p in pages] == [3, 3, 1]
+        assert emu.control("POST", "/__emulator/settings", {"maxListResults": 0})[0] == 400
+    finally:
+        assert emu.control("POST", "/__emulator/settings", {"maxListResults": 5000})[0] == 200

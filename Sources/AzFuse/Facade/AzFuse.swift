@@ -25,6 +25,8 @@ public final class AzFuse: Sendable {
     let cacheStore: CacheStore
     /// The azcopy engine, when azcopy was found.
     let azcopy: AzCopyTransferEngine?
+    /// One native client per storage account, shared by downloads and the metadata API.
+    let clients: BlobClientPool
     let uploads: UploadPipeline
 
     /// Creates an instance from a configuration.
@@ -43,6 +45,7 @@ public final class AzFuse: Sendable {
             baseDirectory: configuration.baseDirectory ?? FileManager.default.currentDirectoryPath,
             homeDirectory: home)
         let clients = BlobClientPool()
+        self.clients = clients
         var environment = ProcessInfo.processInfo.environment
         if let azcopyPath = configuration.azcopyPath { environment[AzCopyLocator.pathVariable] = azcopyPath }
         let azcopy: AzCopyTransferEngine?

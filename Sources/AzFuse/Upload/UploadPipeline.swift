@@ -18,6 +18,8 @@ final class UploadPipeline: Sendable {
     let scheduler: TransferScheduler
     let options: UploadOptions
     let sharedMemory: SharedMemoryStaging
+    /// The blobs whose journaled content is not uploaded yet, for the metadata API.
+    let pendingUploads = PendingUploads()
     private let resolver: PathResolver
     private let state = Mutex(State())
 
@@ -46,6 +48,7 @@ final class UploadPipeline: Sendable {
                     target: target, logicalPath: logicalPath, content: content, inSharedMemory: inSharedMemory)
             }
             state.withLock { _ = $0.active.insert(path) }
+            pendingUploads.begin(target, record: path)
             return PendingUpload(record: record, recordPath: path, target: target, pipeline: self)
         } catch let error as AzFuseError {
             throw AzFuseError(
@@ -84,6 +87,7 @@ final class UploadPipeline: Sendable {
             UploadJournal.remove(record, at: recordPath)
         }
         state.withLock { _ = $0.active.remove(recordPath) }
+        pendingUploads.end(record: recordPath)
     }
 
     /// Newer content of the same blob replaced this upload before it was sent: drops its record and snapshot.
@@ -92,6 +96,7 @@ final class UploadPipeline: Sendable {
         let recordPath = pending.recordPath
         _ = try? await BlockingIO.run { UploadJournal.remove(record, at: recordPath) }
         state.withLock { _ = $0.active.remove(recordPath) }
+        pendingUploads.end(record: recordPath)
     }
 
     /// An upload failed for good: keeps its content on disk (moving it out of shared memory into the journal and the
@@ -116,6 +121,7 @@ final class UploadPipeline: Sendable {
             return try UploadJournal.release(record, at: recordPath, cacheRoot: cacheRoot).record
         }
         state.withLock { _ = $0.active.remove(recordPath) }
+        pendingUploads.end(record: recordPath)
         let record = moved ?? original
         let cause = (error as? AzFuseError) ?? AzFuseError(.transferFailed, "\(error)", underlying: error)
         let kept =
@@ -183,6 +189,7 @@ final class UploadPipeline: Sendable {
                     }
                 }
                 state.withLock { _ = $0.active.insert(path) }
+                pendingUploads.begin(target, record: path)
                 uploads.append(PendingUpload(record: record, recordPath: path, target: target, pipeline: self))
             }
         }

@@ -106,6 +106,11 @@ struct BlobEmulator: Sendable {
         _ = try await control("DELETE", "faults")
     }
 
+    /// Caps List Blobs pages at `count` entries, so a short listing spans several pages.
+    func setMaxListResults(_ count: Int) async throws {
+        _ = try await control("POST", "settings", body: Data(#"{"maxListResults": \#(count)}"#.utf8))
+    }
+
     /// The requests logged since the last ``clearRequests()``, once the log has settled: the emulator logs a
     /// request just after answering it, so the log is read until three reads 50 ms apart agree.
     func requests() async throws -> [LoggedRequest] {

@@ -25,6 +25,21 @@ enum CommandRunner {
         try start(arguments, environment: environment, currentDirectory: currentDirectory).finish()
     }
 
+    /// Runs `azfuse` like ``run(_:environment:currentDirectory:)``, waiting on a Dispatch thread so the test's
+    /// cooperative thread stays free for the other tests.
+    static func runOffPool(_ arguments: [String], environment: [String: String], currentDirectory: String)
+        async throws -> Result
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Swift.Result {
+                        try run(arguments, environment: environment, currentDirectory: currentDirectory)
+                    })
+            }
+        }
+    }
+
     /// A started `azfuse` process.
     struct Running {
         let process: Process
@@ -55,6 +70,7 @@ enum CommandRunner {
         process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory)
         let output = Pipe()
         let error = Pipe()
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = error
         try process.run()

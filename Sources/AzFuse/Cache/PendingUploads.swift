@@ -1,0 +1,54 @@
+import Synchronization
+
+/// Mapped files whose new content is written locally but not uploaded yet: journaled and queued, or uploading.
+///
+/// The metadata API asks this registry so that a file waiting for its upload counts as existing (``AzFuse/exists(_:)``,
+/// ``AzFuse/isFile(_:)``, ``AzFuse/isDirectory(_:)`` of its folders) and reports its local size, although the service
+/// does not know it yet. azfuse answered `False` for such files.
+///
+/// ``UploadPipeline`` fills it, one entry per upload journal record: ``begin(_:record:)`` when a record is created or
+/// adopted, ``end(record:)`` when its upload committed, was superseded by newer content, or failed for good.
+final class PendingUploads: Sendable {
+    private struct Key: Hashable {
+        let endpoint: String
+        let container: String
+        let blobName: String
+
+        init(_ blob: BlobTarget) {
+            endpoint = blob.account.endpoint.absoluteString
+            container = blob.container
+            blobName = blob.blobName
+        }
+    }
+
+    /// The blob of each pending journal record, by record path.
+    private let records = Mutex<[String: Key]>([:])
+
+    /// Records that the content journaled in `record` waits to be uploaded to `blob`.
+    func begin(_ blob: BlobTarget, record: String) {
+        records.withLock { $0[record] = Key(blob) }
+    }
+
+    /// Records that the upload journaled in `record` is over (committed, superseded or failed).
+    func end(record: String) {
+        _ = records.withLock { $0.removeValue(forKey: record) }
+    }
+
+    /// Whether `blob` itself waits to be uploaded.
+    func contains(_ blob: BlobTarget) -> Bool {
+        let key = Key(blob)
+        return records.withLock { $0.values.contains(key) }
+    }
+
+    /// Whether a blob below the folder `folder` (a blob name prefix) waits to be uploaded.
+    func containsAny(under folder: BlobTarget) -> Bool {
+        let key = Key(folder)
+        let prefix = folder.blobName.isEmpty ? "" : folder.blobName + "/"
+        return records.withLock { records in
+            records.values.contains {
+                $0.endpoint == key.endpoint && $0.container == key.container && $0.blobName != key.blobName
+                    && $0.blobName.utf8.starts(with: prefix.utf8)
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension AzFuse {
+    /// Lists a folder: its files and subfolders, or with `recursive` every file below it.
+    ///
+    /// For a mapped folder the service is listed (every page), and entries are logical paths: the folder as you
+    /// spelled it joined with the name below it, never blob names. This works at a mount's own folder and at the
+    /// container root (both broke azfuse). Blob Storage has no empty folders, so a mapped folder with nothing below
+    /// it lists as empty. A blob and a prefix of the same name (`a` and `a/b`) are both listed. Unmapped folders are
+    /// listed from the local file system, hidden files included.
+    ///
+    /// - Parameters:
+    ///   - folder: A logical folder path.
+    ///   - recursive: `false` for the folder's own files and subfolders; `true` for every file below it (no
+    ///     folders).
+    /// - Returns: The entries sorted by name, byte for byte.
+    /// - Throws: ``AzFuseError`` naming the folder: for a local folder ``AzFuseError/Code/notFound`` when it does
+    ///   not exist and ``AzFuseError/Code/invalidArgument`` when it is a file; service errors for a mapped one.
+    public func list(_ folder: String, recursive: Bool = false) async throws -> [DirectoryEntry] {
+        let resolved = try resolve(folder)
+        let base = Self.listingBase(folder)
+        let entries: [DirectoryEntry]
+        if let blob = resolved.blob {
+            entries = try await listBlobs(blob, base: base, recursive: recursive, reportedPath: folder)
+        } else {
+            let localFolder = resolved.path
+            entries = try await BlockingIO.run {
+                try Self.listLocal(localFolder, base: base, recursive: recursive)
+            }
+        }
+        return entries.sorted {
+            $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
+                || ($0.name.utf8.elementsEqual($1.name.utf8) && $0.kind == .file && $1.kind == .directory)
+        }
+    }
+
+    /// Walks a folder tree top-down, like `os.walk`: each step is a folder with its subfolders and files.
+    ///
+    /// Folders are listed one at a time as you iterate (one List Blobs request per mapped folder), so breaking out
+    /// of the loop early costs nothing more. Local symbolic links to folders are reported but not followed.
+    ///
+    /// ```swift
+    /// for try await step in fuse.walk("data/run1") {
+    ///     print(step.folder, step.subfolders.map(\.name), step.files.map(\.name))
+    /// }
+    /// ```
+    ///
+    /// - Parameter folder: The logical folder to start from.
+    /// - Returns: The steps, the starting folder first, subfolders in sorted order.
+    public func walk(_ folder: String) -> FolderWalk {
+        FolderWalk(fuse: self, root: folder)
+    }
+
+    private func listBlobs(
+        _ blob: BlobTarget, base: String, recursive: Bool, reportedPath: String
+    ) async throws -> [DirectoryEntry] {
+        let prefix = blob.blobName.isEmpty ? "" : blob.blobName + "/"
+        let listed = try await naming(reportedPath) {
+            try await client(for: blob).list(prefix: prefix, delimiter: recursive ? nil : "/")
+        }
+        return listed.compactMap { entry in
+            var name = String(decoding: entry.name.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
+            switch entry {
+            case .blob(_, let properties):
+                guard !name.isEmpty else { return nil }
+                return DirectoryEntry(
+                    path: Self.join(base, name), name: name, kind: .file, size: properties.size,
+                    lastModified: properties.lastModified)
+            case .prefix:
+                name.removeLast()
+                guard !name.isEmpty else { return nil }
+                return DirectoryEntry(path: Self.join(base, name), name: name, kind: .directory)
+            }
+        }
+    }
+
+    /// The folder as the caller spelled it, without trailing slashes (except `/` itself).
+    private static func listingBase(_ folder: String) -> String {
+        var base = folder
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
+    private static func join(_ base: String, _ name: String) -> String {
+        base == "/" ? "/" + name : base + "/" + name
+    }
+
+    private static func listLocal(_ folder: String, base: String, recursive: Bool) throws -> [DirectoryEntry] {
+        switch localKind(of: folder) {
+        case .directory?: break
+        case .file?: throw AzFuseError(.invalidArgument, "this is a file, not a folder", path: base)
+        case nil: throw AzFuseError(.notFound, "there is no such folder", path: base)
+        }
+        var entries: [DirectoryEntry] = []
+        var pending = [""]
+        while let relativeFolder = pending.popLast() {
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: join(folder, relativeFolder))
+            } catch {
+                throw AzFuseError(
+                    .fileSystem, "could not list the folder: \(error.localizedDescription)",
+                    path: join(base, relativeFolder))
+            }
+            for name in names {
+                let relative = relativeFolder.isEmpty ? name : relativeFolder + "/" + name
+                let path = join(folder, relative)
+                var status = stat()
+                guard stat(path, &status) == 0 else { continue }
+                let isDirectory = status.st_mode & S_IFMT == S_IFDIR
+                if recursive && isDirectory {
+                    var linkStatus = stat()
+                    if lstat(path, &linkStatus) == 0 && linkStatus.st_mode & S_IFMT == S_IFDIR {
+                        pending.append(relative)
+                    }
+                    continue
+                }
+                entries.append(
+                    DirectoryEntry(
+                        path: join(base, relative), name: relative, kind: isDirectory ? .directory : .file,
+                        size: isDirectory ? nil : Int64(status.st_size),
+                        lastModified: isDirectory ? nil : Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec))))
+            }
+        }
+        return entries
+    }
+}

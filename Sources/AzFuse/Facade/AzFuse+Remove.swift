@@ -1,0 +1,148 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension AzFuse {
+    /// How many blobs ``removeTree(_:progress:)`` deletes at once.
+    static let removalParallelism = 16
+
+    /// Deletes a file: for a mapped path its blob, then its cached copy; else the local file.
+    ///
+    /// - Parameter path: A logical file path.
+    /// - Throws: ``AzFuseError`` naming the path: ``AzFuseError/Code/notFound`` when the blob (or local file) does
+    ///   not exist (a stale cached copy is removed all the same), ``AzFuseError/Code/invalidArgument`` for a folder
+    ///   (use ``removeTree(_:progress:)``), ``AzFuseError/Code/permissionDenied`` when the credentials do not allow
+    ///   deleting.
+    public func remove(_ path: String) async throws {
+        let resolved = try resolve(path)
+        guard let blob = resolved.blob else {
+            if Self.localKind(of: resolved.path) == .directory {
+                throw AzFuseError(.invalidArgument, "this is a folder; use removeTree (azfuse rmtree)", path: path)
+            }
+            guard unlink(resolved.path) == 0 else { throw AzFuseError.fileSystem("removing the file", path: path) }
+            return
+        }
+        guard !blob.relativePath.isEmpty else {
+            throw AzFuseError(
+                .invalidArgument, "this is a mount's own folder; use removeTree (azfuse rmtree)", path: path)
+        }
+        try await removeBlob(blob, reportedPath: path)
+    }
+
+    /// Deletes a folder and everything below it: for a mapped folder every blob under its prefix (several at once)
+    /// and the cached copies; else the local folder.
+    ///
+    /// At a mount's own folder this deletes every blob of the mount; at a container-root mount, every blob of the
+    /// container.
+    ///
+    /// - Parameters:
+    ///   - folder: A logical folder path.
+    ///   - progress: Called as blobs are deleted, with the count so far and the total.
+    /// - Returns: How many files were deleted.
+    /// - Throws: ``AzFuseError`` naming the folder: ``AzFuseError/Code/notFound`` when nothing is there; for
+    ///   blobs that could not be deleted, one error whose ``AzFuseError/fileErrors`` names each of them (the others
+    ///   are deleted).
+    @discardableResult
+    public func removeTree(
+        _ folder: String, progress: (@Sendable (TransferProgress) -> Void)? = nil
+    ) async throws -> Int {
+        let resolved = try resolve(folder)
+        guard let blob = resolved.blob else {
+            let count = try await list(folder, recursive: true).count
+            let localPath = resolved.path
+            try await BlockingIO.run {
+                do {
+                    try FileManager.default.removeItem(atPath: localPath)
+                } catch {
+                    throw AzFuseError(
+                        .fileSystem, "could not remove the folder: \(error.localizedDescription)", path: folder)
+                }
+            }
+            progress?(TransferProgress(completedFiles: count, totalFiles: count))
+            return count
+        }
+        let files = try await list(folder, recursive: true)
+        guard !files.isEmpty else {
+            try clearCache(folder)
+            throw AzFuseError(.notFound, "there are no blobs below this folder", path: folder)
+        }
+        let prefix = blob.blobName.isEmpty ? "" : blob.blobName + "/"
+        let failures = await deleteBlobs(
+            files.map { (path: $0.path, blobName: prefix + $0.name) }, client: try client(for: blob),
+            progress: progress)
+        try clearCache(folder)
+        guard failures.isEmpty else {
+            var error = AzFuseError(
+                failures.allSatisfy { $0.code == .permissionDenied } ? .permissionDenied : .serviceError,
+                "\(failures.count) of \(files.count) blobs could not be deleted", path: folder)
+            error.fileErrors = failures
+            throw error
+        }
+        return files.count
+    }
+
+    /// Deletes `blob` and its cached copy, holding the cache file's lock so a concurrent download cannot put the
+    /// old content back.
+    private func removeBlob(_ blob: BlobTarget, reportedPath: String) async throws {
+        let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
+        try await lock.lock()
+        defer { lock.unlock() }
+        do {
+            try await naming(reportedPath) { try await client(for: blob).delete(blob.blobName) }
+        } catch let error as AzFuseError where error.code == .notFound {
+            try removeCachedCopy(blob, reportedPath: reportedPath)
+            throw error
+        }
+        try removeCachedCopy(blob, reportedPath: reportedPath)
+    }
+
+    /// Deletes blobs, ``removalParallelism`` at a time; a blob already gone counts as deleted. The cached copies
+    /// are left to the caller.
+    private func deleteBlobs(
+        _ targets: [(path: String, blobName: String)], client: BlobClient,
+        progress: (@Sendable (TransferProgress) -> Void)?
+    ) async -> [AzFuseError] {
+        await withTaskGroup(of: AzFuseError?.self) { group in
+            var failures: [AzFuseError] = []
+            var next = 0
+            var finished = 0
+            func startNext() {
+                guard next < targets.count else { return }
+                let target = targets[next]
+                next += 1
+                group.addTask {
+                    do {
+                        try await client.delete(target.blobName)
+                        return nil
+                    } catch var error as AzFuseError {
+                        error.path = target.path
+                        return error.code == .notFound ? nil : error
+                    } catch {
+                        return AzFuseError(.cancelled, "deleting was cancelled", path: target.path)
+                    }
+                }
+            }
+            for _ in 0..<Self.removalParallelism { startNext() }
+            for await failure in group {
+                if let failure { failures.append(failure) }
+                finished += 1
+                progress?(TransferProgress(completedFiles: finished, totalFiles: targets.count))
+                startNext()
+            }
+            return failures
+        }
+    }
+
+    /// Removes the cached copy of a blob, if there is one (a folder of the same name is left alone).
+    func removeCachedCopy(_ blob: BlobTarget, reportedPath: String) throws {
+        guard unlink(blob.cachePath) != 0 else { return }
+        let code = errno
+        guard code != ENOENT, code != EISDIR else { return }
+        throw AzFuseError(
+            .fileSystem,
+            "the cached copy \(blob.cachePath) is stale and could not be removed: \(String(cString: strerror(code))); "
+                + "remove it by hand so that reads fetch the blob", path: reportedPath)
+    }
+}

@@ -1,0 +1,45 @@
+extension AzFuse {
+    /// Uploads any local file to the blob a logical path maps to, and puts the same content in that path's cache,
+    /// so a later read sees it without downloading.
+    ///
+    /// The upload goes through the native client in one request or in parallel blocks, stores the file's MD5, and
+    /// replaces an existing blob. The cached copy is replaced atomically after the upload succeeded; if that local
+    /// step fails, the stale cached copy is removed instead. For an unmapped path the file is copied to it
+    /// atomically (azfuse silently did nothing).
+    ///
+    /// - Parameters:
+    ///   - localFile: The local file to upload.
+    ///   - path: The logical destination path.
+    /// - Throws: ``AzFuseError``: ``AzFuseError/Code/notFound`` naming `localFile` when it does not exist,
+    ///   ``AzFuseError/Code/invalidArgument`` when it is not a regular file, service errors naming `path` (for
+    ///   example ``AzFuseError/Code/permissionDenied``).
+    public func upload(localFile: String, to path: String) async throws {
+        switch Self.localKind(of: localFile) {
+        case .file?: break
+        case .directory?: throw AzFuseError(.invalidArgument, "this is a folder, not a file", path: localFile)
+        case nil: throw AzFuseError(.notFound, "there is no such file to upload", path: localFile)
+        }
+        let resolved = try resolve(path)
+        guard let blob = resolved.blob else {
+            try await Self.copy(localFile, to: resolved.path, permissions: .regular)
+            return
+        }
+        let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
+        try await lock.lock()
+        defer { lock.unlock() }
+        _ = try await naming(path) { try await client(for: blob).upload(from: localFile, to: blob.blobName) }
+        do {
+            try await Self.copy(localFile, to: blob.cachePath, permissions: .ownerOnly)
+        } catch {
+            try removeCachedCopy(blob, reportedPath: path)
+        }
+    }
+
+    private static func copy(
+        _ source: String, to destination: String, permissions: AtomicFileWriter.Permissions
+    ) async throws {
+        try await AtomicFileWriter.write(to: destination, permissions: permissions) { temporaryPath in
+            try await BlockingIO.run { try LocalFile.copyContents(from: source, to: temporaryPath) }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The steps of a top-down folder walk, from ``AzFuse/walk(_:)`` or ``File/walk(_:)``: an `AsyncSequence` that lists
+/// one folder per step, as you iterate.
+public struct FolderWalk: AsyncSequence, Sendable {
+    /// One folder of the walk, with what it holds.
+    public struct Step: Sendable, Hashable {
+        /// The folder's logical path.
+        public var folder: String
+        /// Its subfolders, sorted by name.
+        public var subfolders: [DirectoryEntry]
+        /// Its files, sorted by name.
+        public var files: [DirectoryEntry]
+    }
+
+    /// Produces the steps: lists the next folder on each call.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let fuse: AzFuse
+        var pending: [String]
+
+        /// Lists the next folder.
+        ///
+        /// - Returns: The next step, or `nil` when the walk is over.
+        /// - Throws: ``AzFuseError`` naming the folder that could not be listed.
+        public mutating func next() async throws -> Step? {
+            guard let folder = pending.popLast() else { return nil }
+            let entries = try await fuse.list(folder)
+            let subfolders = entries.filter(\.isDirectory)
+            for subfolder in subfolders.reversed() where try !isLocalSymbolicLink(subfolder.path) {
+                pending.append(subfolder.path)
+            }
+            return Step(folder: folder, subfolders: subfolders, files: entries.filter { !$0.isDirectory })
+        }
+
+        private func isLocalSymbolicLink(_ path: String) throws -> Bool {
+            let resolved = try fuse.resolve(path)
+            guard !resolved.isMapped else { return false }
+            var status = stat()
+            return lstat(resolved.path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
+        }
+    }
+
+    let fuse: AzFuse
+    let root: String
+
+    /// Starts the walk.
+    ///
+    /// - Returns: An iterator whose first step is the starting folder.
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(fuse: fuse, pending: [root])
+    }
+}
