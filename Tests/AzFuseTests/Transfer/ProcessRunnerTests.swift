@@ -53,14 +53,17 @@ import Testing
         #expect(seen == (1...20000).map(String.init) + ["last"])
     }
 
+    /// Removes `HOME`, which the test process has (and `sh`, unlike `PATH`, does not re-create), rather than mutating
+    /// this process's environment: `setenv` while other tests spawn processes is undefined behaviour (their
+    /// `environ` can be freed under them).
     @Test func environmentOverridesAndRemovals() async throws {
-        setenv("AZFUSE_TEST_REMOVE_ME", "present", 1)
-        defer { unsetenv("AZFUSE_TEST_REMOVE_ME") }
-        var command = shell("printf '%s|%s|%s' \"$AZFUSE_TEST_VALUE\" \"${AZFUSE_TEST_REMOVE_ME-unset}\" \"$HOME\"")
+        let path = try #require(ProcessInfo.processInfo.environment["PATH"])
+        try #require(ProcessInfo.processInfo.environment["HOME"] != nil)
+        var command = shell("printf '%s|%s|%s' \"$AZFUSE_TEST_VALUE\" \"${HOME-unset}\" \"$PATH\"")
         command.environmentOverrides = ["AZFUSE_TEST_VALUE": "x=y z"]
-        command.removedEnvironmentVariables = ["AZFUSE_TEST_REMOVE_ME"]
+        command.removedEnvironmentVariables = ["HOME"]
         let result = try await ProcessRunner().run(command)
-        #expect(result.standardOutput.text == "x=y z|unset|\(ProcessInfo.processInfo.environment["HOME"] ?? "")")
+        #expect(result.standardOutput.text == "x=y z|unset|\(path)")
     }
 
     @Test func workingDirectoryAndNullStdin() async throws {

@@ -122,7 +122,8 @@ import Testing
 
     @Test func onlyTheNewestContentIsUploadedAndRewritesDuringAnUploadAreSentAgain() async throws {
         try await UploadFixture.with { fixture in
-            try await Self.slowUploads(fixture, milliseconds: 400, count: 1)
+            // Every upload takes 2 s, so all five rewrites land while the first version is still uploading.
+            try await Self.slowUploads(fixture, milliseconds: 2000)
             try await fixture.fuse.withAsyncUpload {
                 try await fixture.fuse.write(Data("first".utf8), to: fixture.logical("latest.bin"))
                 try await Task.sleep(for: .milliseconds(100))
