@@ -1758,6 +1758,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             got += self.body.readinto(mv[got:])
         return got
 
+    def _receive_checked(self, path: str, length: int, tx_md5: Optional[bytes]) -> "hashlib._Hash":
+        """Receives the request body into `path`; checks the transactional Content-MD5 when the client sent one."""
+        md5 = hashlib.md5()
+        self._receive_to(path, length, md5)
+        if tx_md5 is not None and tx_md5 != md5.digest():
+            raise ApiError(400, "Md5Mismatch", "The MD5 value specified in the request did not match with the "
+                           "MD5 value calculated by the server.",
+                           detail={"UserSpecifiedMd5": base64.b64encode(tx_md5).decode(),
+                                   "ServerCalculatedMd5": b64_md5(md5)})
+        return md5
+
     def _receive_to(self, path: str, length: int, md5: "hashlib._Hash") -> None:
         """Stream the request body to path in 1 MiB chunks while hashing it.
 
@@ -1843,14 +1854,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with store.lock:
             preconditions()
         tmp = store.tmp_path(c)
-        md5 = hashlib.md5()
         try:
-            self._receive_to(tmp, length, md5)
-            if tx_md5 is not None and tx_md5 != md5.digest():
-                raise ApiError(400, "Md5Mismatch", "The MD5 value specified in the request did not match with the "
-                               "MD5 value calculated by the server.",
-                               detail={"UserSpecifiedMd5": base64.b64encode(tx_md5).decode(),
-                                       "ServerCalculatedMd5": b64_md5(md5)})
+            md5 = self._receive_checked(tmp, length, tx_md5)
             with store.lock:
                 c2 = store.require_container(account, container)
                 if c2 is not c:
@@ -1920,14 +1925,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if len(some) != len(block_id):
                     raise ApiError(400, "InvalidBlobOrBlock", "The specified blob or block content is invalid.")
         tmp = store.tmp_path(c)
-        md5 = hashlib.md5()
         try:
-            self._receive_to(tmp, length, md5)
-            if tx_md5 is not None and tx_md5 != md5.digest():
-                raise ApiError(400, "Md5Mismatch", "The MD5 value specified in the request did not match with the "
-                               "MD5 value calculated by the server.",
-                               detail={"UserSpecifiedMd5": base64.b64encode(tx_md5).decode(),
-                                       "ServerCalculatedMd5": b64_md5(md5)})
+            md5 = self._receive_checked(tmp, length, tx_md5)
             with store.lock:
                 c2 = store.require_container(account, container)
                 if c2 is not c:
