@@ -15,6 +15,9 @@ actor CacheStore {
     private let scheduler: TransferScheduler
     private let options: TransferOptions
     private let flights = SingleFlight<String, Void>()
+    /// Bounds the lock files held at once (one per miss in progress), so thousands of concurrent misses wait for a
+    /// turn instead of failing with "too many open files".
+    private let lockSlots = AsyncSemaphore(permits: DescriptorLimit.lockBudget)
 
     init(scheduler: TransferScheduler, options: TransferOptions) {
         self.scheduler = scheduler
@@ -54,12 +57,14 @@ actor CacheStore {
             throw CacheLayout.reservedPathError(path: reportedPath)
         }
         do {
-            try await flights.run(blob.cachePath) { [scheduler] in
-                let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
-                try await lock.lock()
-                defer { lock.unlock() }
-                if Self.isRegularFile(blob.cachePath) { return }
-                try await scheduler.download(blob)
+            try await flights.run(blob.cachePath) { [scheduler, lockSlots] in
+                try await lockSlots.withPermit {
+                    let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
+                    try await lock.lock()
+                    defer { lock.unlock() }
+                    if Self.isRegularFile(blob.cachePath) { return }
+                    try await scheduler.download(blob)
+                }
             }
         } catch let error as AzFuseError {
             throw Self.naming(error, path: reportedPath)
@@ -92,7 +97,8 @@ actor CacheStore {
         var start = 0
         while start < wanted.count {
             try Task.checkCancellation()
-            let chunk = wanted[start..<min(start + options.prepareChunkSize, wanted.count)]
+            let chunkSize = min(options.prepareChunkSize, DescriptorLimit.lockBudget)
+            let chunk = wanted[start..<min(start + chunkSize, wanted.count)]
             start += chunk.count
             var locks: [FileLock] = []
             var batch: [(path: String, blob: BlobTarget)] = []

@@ -94,4 +94,25 @@ import Testing
             #expect(try await fuse.read(emulator.localPath("data/big.bin")) == content)
         }
     }
+
+    /// A process allowed only 64 open files still fetches 300 files: lock files are taken a bounded number at a time.
+    @Test func lowOpenFileLimitDoesNotBreakLargeDownloads() async throws {
+        try await BlobEmulator.withEmulator { emulator in
+            let client = try await emulator.makeClient()
+            let environment = try Self.writeConfiguration(emulator, container: client.account.containerName)
+            let names = (0..<300).map { "limit/\($0).txt" }
+            for name in names { try await Self.upload(client, emulator, name: name, content: Data(name.utf8)) }
+            let azfuse = CommandRunner.productsDirectory.appendingPathComponent("azfuse").path
+            let paths = names.map { emulator.localPath("data/\($0)") }
+            let result = try CommandRunner.start(
+                ["-c", "ulimit -n 64 && exec \"$0\" download \"$@\"", azfuse] + paths, environment: environment,
+                currentDirectory: emulator.scratchDirectory, executable: "/bin/sh"
+            ).finish()
+            #expect(result.status == 0, "\(result.standardError)")
+            for name in names {
+                let cached = try Data(contentsOf: URL(fileURLWithPath: emulator.localPath("cache/\(name)")))
+                #expect(cached == Data(name.utf8))
+            }
+        }
+    }
 }

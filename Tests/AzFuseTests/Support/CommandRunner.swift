@@ -62,7 +62,9 @@ enum CommandRunner {
         _ arguments: [String], environment: [String: String], currentDirectory: String, executable: String = "azfuse"
     ) throws -> Running {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent(executable)
+        process.executableURL =
+            executable.hasPrefix("/")
+            ? URL(fileURLWithPath: executable) : productsDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         var fullEnvironment = environment
         for key in ["PATH", "HOME"] { fullEnvironment[key] = ProcessInfo.processInfo.environment[key] }
