@@ -51,4 +51,19 @@ final class PendingUploads: Sendable {
             }
         }
     }
+
+    /// The names of the blobs below the folder `folder` (a blob name prefix) that wait to be uploaded, relative to it.
+    func relativeNames(under folder: BlobTarget) -> Set<String> {
+        let key = Key(folder)
+        let prefix = folder.blobName.isEmpty ? "" : folder.blobName + "/"
+        return records.withLock { records in
+            Set(
+                records.values.compactMap { pending in
+                    guard pending.endpoint == key.endpoint, pending.container == key.container,
+                        pending.blobName.utf8.count > prefix.utf8.count, pending.blobName.utf8.starts(with: prefix.utf8)
+                    else { return nil }
+                    return String(decoding: pending.blobName.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
+                })
+        }
+    }
 }

@@ -8,7 +8,8 @@ extension AzFuse {
     /// Lists a folder: its files and subfolders, or with `recursive` every file below it.
     ///
     /// For a mapped folder the service is listed (every page), and entries are logical paths: the folder as you
-    /// spelled it joined with the name below it, never blob names. This works at a mount's own folder and at the
+    /// spelled it joined with the name below it, never blob names. Files written but still waiting for an
+    /// asynchronous upload are listed too, with their local size. This works at a mount's own folder and at the
     /// container root (both broke azfuse). Blob Storage has no empty folders, so a mapped folder with nothing below
     /// it lists as empty. A blob and a prefix of the same name (`a` and `a/b`) are both listed. Unmapped folders are
     /// listed from the local file system, hidden files included.
@@ -62,7 +63,7 @@ extension AzFuse {
         let listed = try await naming(reportedPath) {
             try await client(for: blob).list(prefix: prefix, delimiter: recursive ? nil : "/")
         }
-        return listed.compactMap { entry in
+        var entries: [DirectoryEntry] = listed.compactMap { entry in
             var name = String(decoding: entry.name.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
             switch entry {
             case .blob(_, let properties):
@@ -76,6 +77,35 @@ extension AzFuse {
                 return DirectoryEntry(path: Self.join(base, name), name: name, kind: .directory)
             }
         }
+        entries += pendingEntries(under: blob, base: base, recursive: recursive, listed: entries)
+        return entries
+    }
+
+    /// Files written but still waiting for their upload, which the service does not list yet: with their local size
+    /// and time, or (not recursive) as the subfolders that hold them.
+    private func pendingEntries(
+        under folder: BlobTarget, base: String, recursive: Bool, listed: [DirectoryEntry]
+    ) -> [DirectoryEntry] {
+        var known = Set(listed.map { "\($0.kind)/\($0.name)" })
+        var entries: [DirectoryEntry] = []
+        for relative in uploads.pendingUploads.relativeNames(under: folder).sorted() {
+            let components = relative.split(separator: "/", maxSplits: 1)
+            if !recursive && components.count > 1 {
+                let name = String(components[0])
+                guard known.insert("directory/\(name)").inserted else { continue }
+                entries.append(DirectoryEntry(path: Self.join(base, name), name: name, kind: .directory))
+                continue
+            }
+            guard known.insert("file/\(relative)").inserted else { continue }
+            var status = stat()
+            let cached = stat(folder.cachePath + "/" + relative, &status) == 0
+            entries.append(
+                DirectoryEntry(
+                    path: Self.join(base, relative), name: relative, kind: .file,
+                    size: cached ? Int64(status.st_size) : nil,
+                    lastModified: cached ? Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec)) : nil))
+        }
+        return entries
     }
 
     /// The folder as the caller spelled it, without trailing slashes (except `/` itself).

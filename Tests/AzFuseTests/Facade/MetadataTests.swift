@@ -54,7 +54,19 @@ import Testing
                 #expect(try await fuse.isDirectory(fixture.logical("new/run")))
                 #expect(try await !fuse.isDirectory(fixture.logical("ne")))
                 #expect(try await fuse.size(of: path) == 1234, "the cached copy is the newest content")
+                let top = try await fuse.list(fixture.logical(""))
+                #expect(top.contains { $0.name == "new" && $0.kind == .directory }, "\(top)")
+                let run = try await fuse.list(fixture.logical("new/run"))
+                #expect(run.map(\.name) == ["ckpt.bin"])
+                #expect(run.first?.size == 1234)
+                let all = try await fuse.list(fixture.logical("new"), recursive: true)
+                #expect(all.map(\.path) == [fixture.logical("new/run/ckpt.bin")])
+                var walked: [String] = []
+                for try await step in fuse.walk(fixture.logical("new")) { walked += step.files.map(\.path) }
+                #expect(walked == [fixture.logical("new/run/ckpt.bin")])
             }
+            let listedAfter = try await fuse.list(fixture.logical("new/run"))
+            #expect(listedAfter.map(\.name) == ["ckpt.bin"], "listed once, by the service, after the upload")
             #expect(try await fixture.blobExists("azfuse_data/new/run/ckpt.bin"))
             #expect(!fuse.uploads.pendingUploads.contains(try #require(try fuse.resolve(path).blob)))
 
