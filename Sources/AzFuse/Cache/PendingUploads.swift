@@ -66,4 +66,19 @@ final class PendingUploads: Sendable {
                 })
         }
     }
+
+    /// Waits until no upload of `blob` (and, with `includingBelow`, of any blob below it) is pending, so an
+    /// operation on the blob that follows cannot be undone by a queued upload landing after it.
+    ///
+    /// Pending uploads always end (committed, superseded or failed for good), so this returns; it polls with short
+    /// sleeps and never blocks a thread.
+    ///
+    /// - Throws: `CancellationError` if the task is cancelled while waiting.
+    func waitUntilSettled(_ blob: BlobTarget, includingBelow: Bool) async throws {
+        var delay = Duration.milliseconds(2)
+        while contains(blob) || (includingBelow && containsAny(under: blob)) {
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .milliseconds(100))
+        }
+    }
 }

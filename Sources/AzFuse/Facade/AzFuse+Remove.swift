@@ -10,6 +10,9 @@ extension AzFuse {
 
     /// Deletes a file: for a mapped path its blob, then its cached copy; else the local file.
     ///
+    /// A mapped file still waiting for an asynchronous upload is deleted after that upload ends, so the queued
+    /// upload cannot bring it back.
+    ///
     /// - Parameter path: A logical file path.
     /// - Throws: ``AzFuseError`` naming the path: ``AzFuseError/Code/notFound`` when the blob (or local file) does
     ///   not exist (a stale cached copy is removed all the same), ``AzFuseError/Code/invalidArgument`` for a folder
@@ -28,6 +31,7 @@ extension AzFuse {
             throw AzFuseError(
                 .invalidArgument, "this is a mount's own folder; use removeTree (azfuse rmtree)", path: path)
         }
+        try await uploads.pendingUploads.waitUntilSettled(blob, includingBelow: false)
         try await removeBlob(blob, reportedPath: path)
     }
 
@@ -35,7 +39,7 @@ extension AzFuse {
     /// and the cached copies; else the local folder.
     ///
     /// At a mount's own folder this deletes every blob of the mount; at a container-root mount, every blob of the
-    /// container.
+    /// container. Asynchronous uploads still pending below the folder are waited for first.
     ///
     /// - Parameters:
     ///   - folder: A logical folder path.
@@ -63,6 +67,7 @@ extension AzFuse {
             progress?(TransferProgress(completedFiles: count, totalFiles: count))
             return count
         }
+        try await uploads.pendingUploads.waitUntilSettled(blob, includingBelow: true)
         let files = try await list(folder, recursive: true)
         guard !files.isEmpty else {
             try clearCache(folder)

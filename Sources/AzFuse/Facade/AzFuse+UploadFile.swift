@@ -5,7 +5,8 @@ extension AzFuse {
     /// The upload goes through the native client in one request or in parallel blocks, stores the file's MD5, and
     /// replaces an existing blob. The cached copy is replaced atomically after the upload succeeded; if that local
     /// step fails, the stale cached copy is removed instead. For an unmapped path the file is copied to it
-    /// atomically (azfuse silently did nothing).
+    /// atomically (azfuse silently did nothing). An asynchronous upload of the same path still pending is waited for
+    /// first, so it cannot overwrite this content afterwards.
     ///
     /// - Parameters:
     ///   - localFile: The local file to upload.
@@ -24,6 +25,7 @@ extension AzFuse {
             try await Self.copy(localFile, to: resolved.path, permissions: .regular)
             return
         }
+        try await uploads.pendingUploads.waitUntilSettled(blob, includingBelow: false)
         let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
         try await lock.lock()
         defer { lock.unlock() }

@@ -143,4 +143,25 @@ import Testing
             #expect(try await fixture.fuse.read(path) == Data("original".utf8))
         }
     }
+
+    /// A remove or an upload issued while an asynchronous upload of the same blob is queued happens after it, so the
+    /// queued upload cannot bring the old content back.
+    @Test func removeAndUploadWaitForAQueuedUploadOfTheSameBlob() async throws {
+        try await MetadataFixture.with { fixture in
+            try await fixture.emulator.inject(
+                .init(method: "PUT", blobPrefix: "azfuse_data/q", count: 2, latencyMs: 800))
+            try fixture.writeLocal("replacement.txt", "replacement")
+            try await fixture.fuse.withAsyncUpload {
+                try await fixture.fuse.write(Data("queued".utf8), to: fixture.logical("q/removed.txt"))
+                try await fixture.fuse.write(Data("queued".utf8), to: fixture.logical("q/replaced.txt"))
+                try await fixture.fuse.remove(fixture.logical("q/removed.txt"))
+                try await fixture.fuse.upload(
+                    localFile: fixture.local("replacement.txt"), to: fixture.logical("q/replaced.txt"))
+            }
+            #expect(try await !fixture.blobExists("azfuse_data/q/removed.txt"), "the queued upload did not recreate it")
+            let replaced = try await fixture.client.read("azfuse_data/q/replaced.txt", offset: 0, length: 11)
+            #expect(replaced == Data("replacement".utf8))
+            #expect(try await fixture.fuse.read(fixture.logical("q/replaced.txt")) == Data("replacement".utf8))
+        }
+    }
 }
