@@ -23,9 +23,9 @@ enum CacheLayout {
         return internalFolder(cacheRoot: target.cacheRoot) + "/locks/" + padded.prefix(2) + "/" + padded + ".lock"
     }
 
-    /// A new, unique staging folder for a batch transfer into `cacheRoot` (same file system, so renames are atomic).
-    static func newStagingFolder(cacheRoot: String) -> String {
-        internalFolder(cacheRoot: cacheRoot) + "/staging/" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    /// The folder holding every process's staging folder in a cache folder (see ``StagingArea``).
+    static func stagingRoot(cacheRoot: String) -> String {
+        internalFolder(cacheRoot: cacheRoot) + "/staging"
     }
 
     /// Whether `relativePath` (relative to a cache folder) is inside the internal folder.

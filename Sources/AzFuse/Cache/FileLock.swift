@@ -15,9 +15,17 @@ final class FileLock: Sendable {
     /// Opens (creating if needed) the lock file without locking it.
     ///
     /// - Throws: ``AzFuseError`` naming the lock file if it cannot be created.
-    init(path: String) throws {
-        try AtomicFileWriter.createFolders(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]), mode: 0o700)
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+    ///
+    /// - Parameters:
+    ///   - path: The lock file.
+    ///   - create: Whether to create the lock file (and its folder) when missing; when `false`, a missing lock file
+    ///     throws ``AzFuseError/Code/notFound``.
+    init(path: String, create: Bool = true) throws {
+        if create {
+            try AtomicFileWriter.createFolders(
+                String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]), mode: 0o700)
+        }
+        let descriptor = open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw AzFuseError.fileSystem("opening the lock file", path: path) }
         self.descriptor = descriptor
         self.path = path

@@ -46,6 +46,7 @@ public final class AzFuse: Sendable {
             homeDirectory: home)
         let clients = BlobClientPool()
         self.clients = clients
+        let staging = StagingArea()
         var environment = ProcessInfo.processInfo.environment
         if let azcopyPath = configuration.azcopyPath { environment[AzCopyLocator.pathVariable] = azcopyPath }
         let azcopy: AzCopyTransferEngine?
@@ -55,7 +56,7 @@ public final class AzFuse: Sendable {
             azcopy = AzCopyTransferEngine(
                 engine: AzCopyEngine(
                     executable: executable, workRoot: NSTemporaryDirectory(), environment: environment),
-                clients: clients)
+                clients: clients, staging: staging)
             missingAzCopy = UnavailableTransferEngine(kind: .azcopy, reason: "azcopy is available")
         } catch {
             azcopy = nil
@@ -65,7 +66,8 @@ public final class AzFuse: Sendable {
         self.azcopy = azcopy
         let router = TransferRouter(
             options: configuration.transfer,
-            native: NativeTransferEngine(clients: clients, parallelism: configuration.transfer.nativeParallelism),
+            native: NativeTransferEngine(
+                clients: clients, parallelism: configuration.transfer.nativeParallelism, staging: staging),
             azcopy: azcopy,
             missingAzCopy: missingAzCopy)
         self.scheduler = TransferScheduler(router: router)

@@ -87,11 +87,14 @@ import Testing
             kill(running.process.processIdentifier, SIGKILL)
             _ = running.finish()
             #expect(!FileManager.default.fileExists(atPath: cachePath), "a partial file is visible")
+            let staging = CacheLayout.stagingRoot(cacheRoot: emulator.localPath("cache"))
+            #expect(try Self.partialFiles(in: staging).count == 1, "the killed process left its partial file")
 
             try await emulator.clearFaults()
             let configuration = try AzFuseConfiguration.fromEnvironment(environment)
             let fuse = try AzFuse(configuration: configuration)
             #expect(try await fuse.read(emulator.localPath("data/big.bin")) == content)
+            #expect(try Self.partialFiles(in: staging).isEmpty, "the next instance swept the dead process's staging")
         }
     }
 
@@ -114,5 +117,11 @@ import Testing
                 #expect(cached == Data(name.utf8))
             }
         }
+    }
+
+    /// The `.part` files below `folder`.
+    static func partialFiles(in folder: String) throws -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        return (enumerator?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".part") }
     }
 }

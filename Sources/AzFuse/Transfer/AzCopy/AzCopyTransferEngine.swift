@@ -7,6 +7,8 @@ struct AzCopyTransferEngine: TransferEngine {
     /// The engine template; each batch uses a copy with its own work root (copies share the invocation counter).
     let engine: AzCopyEngine
     let clients: BlobClientPool
+    /// Where job folders live (this process's staging folder of each cache folder).
+    let staging: StagingArea
 
     /// How many azcopy processes were started.
     var invocations: Int { engine.invocations.value }
@@ -39,11 +41,11 @@ struct AzCopyTransferEngine: TransferEngine {
         }
     }
 
-    /// A copy of the engine working in `cacheRoot`'s staging folder (same file system as the cache files).
-    private func batchEngine(cacheRoot: String) throws -> AzCopyEngine {
+    /// A copy of the engine working in this process's staging folder of `cacheRoot` (same file system as the cache
+    /// files).
+    private func batchEngine(cacheRoot: String) async throws -> AzCopyEngine {
         var batchEngine = engine
-        batchEngine.workRoot = CacheLayout.internalFolder(cacheRoot: cacheRoot) + "/staging"
-        try AtomicFileWriter.createFolders(batchEngine.workRoot, mode: 0o700)
+        batchEngine.workRoot = try await staging.folder(cacheRoot: cacheRoot)
         return batchEngine
     }
 }

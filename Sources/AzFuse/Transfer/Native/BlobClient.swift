@@ -53,6 +53,14 @@ public struct BlobClient: Sendable {
         try await BlobDownload(service: service, blobName: blob, destination: destination).run()
     }
 
+    /// Downloads a blob like ``download(_:to:)``, with the partial file in `temporaryDirectory` (which must be on the
+    /// destination's file system) rather than next to the destination.
+    func download(_ blob: String, to destination: String, temporaryDirectory: String) async throws -> BlobProperties {
+        try await BlobDownload(
+            service: service, blobName: blob, destination: destination, temporaryDirectory: temporaryDirectory
+        ).run()
+    }
+
     /// Uploads a local file as a block blob, storing its MD5 as the blob's `Content-MD5`.
     ///
     /// - Parameters:

@@ -2,7 +2,8 @@ import Foundation
 
 /// One download of a blob to a local file.
 ///
-/// The body streams into a temporary file next to the destination (`.<name>.azfuse-<random>.part`), which is renamed
+/// The body streams into a temporary file next to the destination (`.<name>.azfuse-<random>.part`), or in a given
+/// staging folder on the same file system, which is renamed
 /// into place only once its length, and its MD5 when the blob has one, check out. The first ranged GET learns the
 /// size and ETag; the other ranges are fetched in parallel, pinned with `If-Match`. When the blob changes meanwhile
 /// (HTTP 412) the download starts over, a bounded number of times. The temporary file is removed on any error and on
@@ -11,12 +12,17 @@ struct BlobDownload: Sendable {
     let service: BlobService
     let blobName: String
     let destination: String
+    /// Where the temporary file goes; `nil` means next to the destination. It must be on the destination's file
+    /// system.
+    var temporaryDirectory: String? = nil
 
     private var chunkSize: Int64 { Int64(service.configuration.downloadChunkSize) }
 
     /// Runs the download and returns the blob's properties as read.
     func run() async throws -> BlobProperties {
-        let temporaryPath = Self.temporaryPath(for: destination)
+        let temporaryPath =
+            temporaryDirectory.map { $0 + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + ".part" }
+            ?? Self.temporaryPath(for: destination)
         let descriptor = try LocalFile.createExclusive(temporaryPath)
         var isOpen = true
         do {

@@ -1,16 +1,21 @@
 /// Transfers batches through the native REST client, a bounded number of blobs at a time: downloads are streamed
-/// (large ones as parallel ranged GETs) into a temporary file renamed onto the cache path; uploads go up as one Put
+/// (large ones as parallel ranged GETs) into a temporary file in this process's staging folder, renamed onto the
+/// cache path; uploads go up as one Put
 /// Blob or as blocks committed by one Put Block List.
 struct NativeTransferEngine: TransferEngine {
     let kind = TransferOptions.Engine.native
     let clients: BlobClientPool
     let parallelism: Int
+    /// Where partial downloads live until they are complete.
+    let staging: StagingArea
 
     func download(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
         await forEach(targets) { target in
             let folder = String(target.cachePath[..<(target.cachePath.lastIndex(of: "/") ?? target.cachePath.endIndex)])
             try AtomicFileWriter.createFolders(folder, mode: 0o700)
-            _ = try await clients.client(for: target.account).download(target.blobName, to: target.cachePath)
+            _ = try await clients.client(for: target.account).download(
+                target.blobName, to: target.cachePath,
+                temporaryDirectory: try await staging.folder(cacheRoot: target.cacheRoot))
         }
     }
 
