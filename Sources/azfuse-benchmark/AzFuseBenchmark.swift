@@ -47,7 +47,9 @@ enum AzFuseBenchmark {
     private static func runSections(
         _ sections: [any BenchmarkSection], options: BenchmarkOptions, emulator: EmulatorServer, workDirectory: String
     ) async throws -> [BenchmarkRow] {
-        let client = try BlobClient(account: emulator.account(container: "benchmark"))
+        var configuration = BlobClient.Configuration()
+        if let parallelism = options.clientParallelism { configuration.parallelism = parallelism }
+        let client = try BlobClient(account: emulator.account(container: "benchmark"), configuration: configuration)
         try await client.createContainer()
         let sas = try client.makeContainerSAS(permissions: .all, expiresOn: Date() + 86_400)
         let context = BenchmarkContext(

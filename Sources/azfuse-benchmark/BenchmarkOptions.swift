@@ -15,12 +15,14 @@ struct BenchmarkOptions: Sendable {
         ?? (FileManager.default.isExecutableFile(atPath: ".tools/azcopy/azcopy")
             ? FileManager.default.currentDirectoryPath + "/.tools/azcopy/azcopy" : nil)
     var readCount = 1000
+    var clientParallelism: Int?
     var prepareCounts = [1000, 10_000]
 
     static let usage = """
         usage: azfuse-benchmark [--emulator PATH] [--work-root DIR] [--sections hashing,large,small,checkpoints,small-writes]
                                 [--large-mib N] [--small-count N] [--small-kib N] [--small-parallelism N]
                                 [--hash-mib N] [--azcopy PATH] [--read-count N] [--prepare-counts N,N]
+                                [--client-parallelism N]
         Starts the blob emulator (python3 PATH, default Tests/BlobEmulator/blob_emulator.py from the current
         directory) and prints the native client's throughput beside curl's, the hash speeds beside coreutils', and
         the cache and transfer figures of the library (sections cache, cold, concurrent, prepare, processes).
@@ -52,6 +54,7 @@ struct BenchmarkOptions: Sendable {
             case "--hash-mib": hashMiB = try number(flag)
             case "--azcopy": azcopyPath = try value(flag)
             case "--read-count": readCount = try number(flag)
+            case "--client-parallelism": clientParallelism = try number(flag)
             case "--prepare-counts": prepareCounts = try value(flag).split(separator: ",").compactMap { Int($0) }
             case "-h", "--help": throw BenchmarkError(Self.usage)
             default: throw BenchmarkError("unknown option \(flag)\n\(Self.usage)")
