@@ -13,11 +13,6 @@ enum Redaction {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Returns a SAS token or URL query with its signature redacted, keeping the other fields readable.
-    static func redactQuery(_ query: String) -> String {
-        redactSecrets(in: query)
-    }
-
     private static func redactValues(after marker: [UInt8], in bytes: [UInt8], terminators: Set<UInt8>) -> [UInt8] {
         let lowerMarker = marker.map(lowercased)
         var output: [UInt8] = []

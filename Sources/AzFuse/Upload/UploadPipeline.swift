@@ -181,6 +181,19 @@ final class UploadPipeline: Sendable {
                                 + "is gone (the machine restarted?); it was never uploaded", path: record.logicalPath))
                     continue
                 }
+                guard stat(record.snapshot, &status) == 0, Int64(status.st_size) == record.size else {
+                    // A power loss can leave a recorded file shorter than what was written (its data had not reached
+                    // the disk); uploading it would replace a good blob with a damaged one.
+                    let found = stat(record.snapshot, &status) == 0 ? "\(status.st_size)" : "no"
+                    UploadJournal.remove(record, at: path)
+                    lost.append(
+                        AzFuseError(
+                            .uploadFailed,
+                            "content written by an earlier run is incomplete at \(record.snapshot) (\(found) of "
+                                + "\(record.size) bytes; the machine probably lost power before it reached the disk); it "
+                                + "was not uploaded, so the blob keeps its previous content", path: record.logicalPath))
+                    continue
+                }
                 if stat(record.cachePath, &status) == 0 {
                     let modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
                     if modified > record.contentModified {

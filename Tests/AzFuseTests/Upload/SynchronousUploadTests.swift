@@ -53,6 +53,27 @@ import Testing
         }
     }
 
+    /// After a power loss a recorded file can be shorter than what was written; resume reports it instead of
+    /// replacing the blob with damaged content.
+    @Test func resumeRefusesContentThatIsShorterThanRecorded() async throws {
+        try await UploadFixture.with { fixture in
+            let readOnly = try fixture.makeInstance(account: try fixture.sasAccount([.read, .list]))
+            await #expect(throws: AzFuseError.self) {
+                try await readOnly.write(Data("a full checkpoint".utf8), to: fixture.logical("torn.bin"))
+            }
+            let dataFiles = fixture.journalDataFiles()
+            #expect(dataFiles.count == 1)
+            let snapshot = UploadJournal.uploadsFolder(cacheRoot: fixture.cacheRoot) + "/" + dataFiles[0]
+            #expect(truncate(snapshot, 4) == 0)
+
+            let error = try await #require(throws: AzFuseError.self) { try await fixture.fuse.resumePendingUploads() }
+            #expect(error.fileErrors.map(\.path) == [fixture.logical("torn.bin")], "\(error)")
+            #expect(error.fileErrors.first?.message.contains("incomplete") == true)
+            #expect(try await fixture.blob("torn.bin") == nil, "the damaged content was not uploaded")
+            #expect(fixture.journalRecords().isEmpty)
+        }
+    }
+
     @Test func expiredSASFailsAsUploadFailedWithoutHanging() async throws {
         try await UploadFixture.with { fixture in
             let expired = try fixture.makeInstance(account: try fixture.sasAccount(.all, expired: true))
