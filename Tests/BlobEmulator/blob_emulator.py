@@ -1758,6 +1758,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             got += self.body.readinto(mv[got:])
         return got
 
+    @staticmethod
+    def _publish(store, c, blob: str, rec, tmp: str, tier, now) -> None:
+        """Makes the file `tmp` the content of `blob` with the properties in `rec` (call holding the store lock), and
+        drops the blob's uncommitted blocks."""
+        if tier:
+            rec.tier, rec.tier_explicit, rec.tier_change_time = tier, True, now
+        os.replace(tmp, store.blob_data_path(c, rec.key))
+        store.save_blob(c, rec)
+        if blob not in c.blobs:
+            c.invalidate()
+        c.blobs[blob] = rec
+        c.uncommitted.pop(blob, None)
+        shutil.rmtree(store.block_dir(c, blob), ignore_errors=True)
+
     def _receive_checked(self, path: str, length: int, tx_md5: Optional[bytes]) -> "hashlib._Hash":
         """Receives the request body into `path`; checks the transactional Content-MD5 when the client sent one."""
         md5 = hashlib.md5()
@@ -1873,16 +1887,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 rec.content_md5 = base64.b64encode(blob_md5).decode() if blob_md5 else b64_md5(md5)
                 self._content_props_from_headers(rec, use_plain=True)
                 rec.metadata = meta
-                if tier:
-                    rec.tier, rec.tier_explicit, rec.tier_change_time = tier, True, now
-                os.replace(tmp, store.blob_data_path(c, rec.key))
+                self._publish(store, c, blob, rec, tmp, tier, now)
                 tmp = None
-                store.save_blob(c, rec)
-                if blob not in c.blobs:
-                    c.invalidate()
-                c.blobs[blob] = rec
-                if c.uncommitted.pop(blob, None) is not None:
-                    shutil.rmtree(store.block_dir(c, blob), ignore_errors=True)
         finally:
             if tmp is not None:
                 try:
@@ -2036,16 +2042,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self._content_props_from_headers(rec, use_plain=False)
                     rec.metadata = meta
                     rec.committed_blocks = [[bid, size] for _, _, size, bid in sources]
-                    if tier:
-                        rec.tier, rec.tier_explicit, rec.tier_change_time = tier, True, now
-                    os.replace(tmp, store.blob_data_path(c, rec.key))
+                    self._publish(store, c, blob, rec, tmp, tier, now)
                     tmp = None
-                    store.save_blob(c, rec)
-                    if blob not in c.blobs:
-                        c.invalidate()
-                    c.blobs[blob] = rec
-                    c.uncommitted.pop(blob, None)
-                    shutil.rmtree(bdir, ignore_errors=True)
             finally:
                 if tmp is not None:
                     try:
