@@ -31,7 +31,7 @@ enum CacheCommand {
             }
         case "clear":
             let paths = try parsed.requireOperands(command: "cache clear")
-            try fuse.clearCache(paths)
+            try await fuse.clearCache(paths)
             return CommandLineTool.success
         default:
             throw CommandLineTool.usageError("cache: give 'du' or 'clear'; see 'azfuse cache --help'")

@@ -19,7 +19,7 @@ enum CatCommand {
         }
         let paths = try parsed.requireOperands(command: "cat")
         let fuse = try AzFuse.fromEnvironment(environment)
-        if parsed.flags.contains("--fresh") { try fuse.clearCache(paths) }
+        if parsed.flags.contains("--fresh") { try await fuse.clearCache(paths) }
         try await fuse.prepare(paths)
         for path in paths {
             try await fuse.open(path, .read) { handle in

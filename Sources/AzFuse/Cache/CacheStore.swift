@@ -12,6 +12,13 @@ import Foundation
 ///   fetched twice). Unrelated files never wait for each other.
 /// - Downloads land in a temporary file renamed into place, so a reader never sees a partial file.
 actor CacheStore {
+    /// What ``claim(_:report:)`` found for a chunk of `prepare`.
+    private struct ClaimedFiles: Sendable {
+        var locks: [FileLock] = []
+        var batch: [(path: String, blob: BlobTarget)] = []
+        var contended: [(path: String, blob: BlobTarget)] = []
+    }
+
     private let scheduler: TransferScheduler
     private let options: TransferOptions
     private let flights = SingleFlight<String, Void>()
@@ -100,21 +107,11 @@ actor CacheStore {
             let chunkSize = min(options.prepareChunkSize, DescriptorLimit.lockBudget)
             let chunk = wanted[start..<min(start + chunkSize, wanted.count)]
             start += chunk.count
-            var locks: [FileLock] = []
-            var batch: [(path: String, blob: BlobTarget)] = []
-            for item in chunk {
-                let lock = try FileLock(path: CacheLayout.lockPath(for: item.blob))
-                if try !lock.tryLock() {
-                    contended.append(item)
-                } else if Self.isRegularFile(item.blob.cachePath) {
-                    report(1)
-                } else {
-                    locks.append(lock)
-                    batch.append(item)
-                }
-            }
+            var claimed = try await BlockingIO.run { try Self.claim(Array(chunk), report: report) }
+            contended += claimed.contended
+            let batch = claimed.batch
             let outcomes = await scheduler.download(batch.map(\.blob)) { _ in report(1) }
-            locks.removeAll()
+            claimed.locks.removeAll()  // closing the lock files releases the locks
             for (item, outcome) in zip(batch, outcomes) {
                 if case .failure(let error) = outcome { failures.append(Self.fileError(error, path: item.path)) }
             }
@@ -129,6 +126,28 @@ actor CacheStore {
             error.fileErrors = failures
             throw error
         }
+    }
+
+    /// The files of a `prepare` chunk this process will download: those whose lock it took and that are still
+    /// missing (their locks are held until the returned value is released). Files another process is downloading are
+    /// `contended`; files that turned out to be cached are reported as done. Runs many system calls: call it
+    /// through ``BlockingIO``.
+    private static func claim(
+        _ items: [(path: String, blob: BlobTarget)], report: @Sendable (Int) -> Void
+    ) throws -> ClaimedFiles {
+        var claimed = ClaimedFiles()
+        for item in items {
+            let lock = try FileLock(path: CacheLayout.lockPath(for: item.blob))
+            if try !lock.tryLock() {
+                claimed.contended.append(item)
+            } else if isRegularFile(item.blob.cachePath) {
+                report(1)
+            } else {
+                claimed.locks.append(lock)
+                claimed.batch.append(item)
+            }
+        }
+        return claimed
     }
 
     /// Fetches files another process was downloading: waits for each lock, then fetches what is still missing.

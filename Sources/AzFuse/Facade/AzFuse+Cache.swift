@@ -26,20 +26,23 @@ extension AzFuse {
     /// Removes the cached copies of files or folders, so the next read downloads them again.
     ///
     /// The blobs are not touched. Unmapped paths are ignored (they have no cache). Clearing a mount's own folder
-    /// empties its cache folder, except AzFuse's internal lock folder.
+    /// empties its cache folder, except AzFuse's internal lock folder. Files are removed off the cooperative thread
+    /// pool, so clearing a large folder does not hold up other tasks.
     ///
     /// - Parameter paths: Logical paths of files or folders.
     /// - Throws: ``AzFuseError`` naming a path whose cache could not be removed.
-    public func clearCache(_ paths: some Sequence<String>) throws {
-        for path in paths {
-            guard let blob = try resolve(path).blob else { continue }
-            if blob.relativePath.isEmpty {
-                let contents = (try? FileManager.default.contentsOfDirectory(atPath: blob.cachePath)) ?? []
-                for name in contents where name != CacheLayout.internalFolderName {
-                    try remove(blob.cachePath + "/" + name, reportedPath: path)
+    public func clearCache(_ paths: some Sequence<String>) async throws {
+        let targets = try paths.compactMap { path in try resolve(path).blob.map { (path: path, blob: $0) } }
+        try await BlockingIO.run {
+            for (path, blob) in targets {
+                if blob.relativePath.isEmpty {
+                    let contents = (try? FileManager.default.contentsOfDirectory(atPath: blob.cachePath)) ?? []
+                    for name in contents where name != CacheLayout.internalFolderName {
+                        try Self.remove(blob.cachePath + "/" + name, reportedPath: path)
+                    }
+                } else if !CacheLayout.isInternal(relativePath: blob.relativePath) {
+                    try Self.remove(blob.cachePath, reportedPath: path)
                 }
-            } else if !CacheLayout.isInternal(relativePath: blob.relativePath) {
-                try remove(blob.cachePath, reportedPath: path)
             }
         }
     }
@@ -47,8 +50,8 @@ extension AzFuse {
     /// Removes the cached copy of one file or folder; see ``clearCache(_:)-(Sequence<String>)``.
     ///
     /// - Parameter path: A logical path.
-    public func clearCache(_ path: String) throws {
-        try clearCache([path])
+    public func clearCache(_ path: String) async throws {
+        try await clearCache([path])
     }
 
     /// Whether a mapped path's cache file exists (so reading it needs no network). An unmapped path is a local file
@@ -69,7 +72,7 @@ extension AzFuse {
         return resolved.blob?.cachePath ?? resolved.path
     }
 
-    private func remove(_ cachePath: String, reportedPath: String) throws {
+    private static func remove(_ cachePath: String, reportedPath: String) throws {
         do {
             try FileManager.default.removeItem(atPath: cachePath)
         } catch CocoaError.fileNoSuchFile {

@@ -70,14 +70,14 @@ extension AzFuse {
         try await uploads.pendingUploads.waitUntilSettled(blob, includingBelow: true)
         let files = try await list(folder, recursive: true)
         guard !files.isEmpty else {
-            try clearCache(folder)
+            try await clearCache(folder)
             throw AzFuseError(.notFound, "there are no blobs below this folder", path: folder)
         }
         let prefix = blob.blobName.isEmpty ? "" : blob.blobName + "/"
         let failures = await deleteBlobs(
             files.map { (path: $0.path, blobName: prefix + $0.name) }, client: try client(for: blob),
             progress: progress)
-        try clearCache(folder)
+        try await clearCache(folder)
         guard failures.isEmpty else {
             var error = AzFuseError(
                 failures.allSatisfy { $0.code == .permissionDenied } ? .permissionDenied : .serviceError,

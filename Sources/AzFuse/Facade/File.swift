@@ -105,13 +105,13 @@ public enum File {
     }
 
     /// Removes cached copies of files or folders; see ``AzFuse/clearCache(_:)-(Sequence<String>)``.
-    public static func clearCache(_ paths: some Sequence<String>) throws {
-        try current().clearCache(paths)
+    public static func clearCache(_ paths: some Sequence<String>) async throws {
+        try await current().clearCache(paths)
     }
 
     /// Removes the cached copy of a file or folder; see ``AzFuse/clearCache(_:)-(String)``.
-    public static func clearCache(_ path: String) throws {
-        try current().clearCache(path)
+    public static func clearCache(_ path: String) async throws {
+        try await current().clearCache(path)
     }
 
     /// Whether a path's content is available locally; see ``AzFuse/isCached(_:)``.
