@@ -89,10 +89,13 @@ struct BenchmarkRow: Sendable {
     var referenceSeconds: Double?
     /// Counts worth showing beside the times (requests, azcopy invocations, batches).
     var note: String?
+    /// The issue's goal for the ratio reference time / native time (for example 0.8 for "at least 0.8x the plain
+    /// read"), printed beside the figure with whether it is met.
+    var goal: Double?
 
     init(
         section: String, operation: String, work: Work, nativeSeconds: Double, referenceName: String? = nil,
-        referenceSeconds: Double? = nil, note: String? = nil
+        referenceSeconds: Double? = nil, note: String? = nil, goal: Double? = nil
     ) {
         self.section = section
         self.operation = operation
@@ -101,6 +104,7 @@ struct BenchmarkRow: Sendable {
         self.referenceName = referenceName
         self.referenceSeconds = referenceSeconds
         self.note = note
+        self.goal = goal
     }
 
     init(
@@ -114,7 +118,7 @@ struct BenchmarkRow: Sendable {
 }
 
 /// Measures the wall-clock time of `body`.
-func measure(_ body: () async throws -> Void) async rethrows -> Double {
+nonisolated(nonsending) func measure(_ body: () async throws -> Void) async rethrows -> Double {
     let start = ContinuousClock.now
     try await body()
     let elapsed = start.duration(to: .now).components

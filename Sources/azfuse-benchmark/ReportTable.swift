@@ -1,15 +1,23 @@
 /// Formats benchmark rows as an aligned text table.
 enum ReportTable {
-    /// The table: section, operation, native figure, reference figure, reference/native ratio, and notes.
+    /// The table: section, operation, native figure, reference figure, reference/native ratio, the goal for that
+    /// ratio with whether it is met, and notes.
     static func render(_ rows: [BenchmarkRow]) -> String {
-        let header = ["section", "operation", "native", "reference", "native/ref", "notes"]
+        let header = ["section", "operation", "native", "reference", "native/ref", "goal", "notes"]
         let lines =
             [header]
             + rows.map { row in
                 let native = figure(row.work, row.nativeSeconds)
                 let reference = row.referenceSeconds.map { "\(row.referenceName ?? "ref") " + figure(row.work, $0) }
-                let ratio = row.referenceSeconds.map { format($0 / row.nativeSeconds, decimals: 2) + "x" }
-                return [row.section, row.operation, native, reference ?? "-", ratio ?? "-", row.note ?? ""]
+                let ratio = row.referenceSeconds.map { $0 / row.nativeSeconds }
+                let goal = row.goal.map { goal in
+                    ">= " + format(goal, decimals: 2) + "x " + ((ratio ?? 0) >= goal ? "met" : "MISSED")
+                }
+                return [
+                    row.section, row.operation, native, reference ?? "-",
+                    ratio.map { format($0, decimals: 2) + "x" } ?? "-",
+                    goal ?? "-", row.note ?? "",
+                ]
             }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
         return lines.map { line in

@@ -45,7 +45,7 @@ actor CacheStore {
     /// A hit costs one `open`: the cache file is opened directly, and only `ENOENT` leads to a download.
     ///
     /// - Returns: A descriptor the caller must close.
-    nonisolated func openForReading(_ resolved: ResolvedPath) async throws -> Int32 {
+    nonisolated(nonsending) func openForReading(_ resolved: ResolvedPath) async throws -> Int32 {
         let path = resolved.blob?.cachePath ?? resolved.path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor >= 0 { return descriptor }
@@ -107,11 +107,13 @@ actor CacheStore {
             let chunkSize = min(options.prepareChunkSize, DescriptorLimit.lockBudget)
             let chunk = wanted[start..<min(start + chunkSize, wanted.count)]
             start += chunk.count
-            var claimed = try await BlockingIO.run { try Self.claim(Array(chunk), report: report) }
+            let claimed = try await BlockingIO.run { try Self.claim(Array(chunk), report: report) }
             contended += claimed.contended
             let batch = claimed.batch
             let outcomes = await scheduler.download(batch.map(\.blob)) { _ in report(1) }
-            claimed.locks.removeAll()  // closing the lock files releases the locks
+            // Released explicitly, only now that every file of the batch is published: the optimizer may end a
+            // value's lifetime after its last use, so a lock must never be released by a deinit.
+            for lock in claimed.locks { lock.unlock() }
             for (item, outcome) in zip(batch, outcomes) {
                 if case .failure(let error) = outcome { failures.append(Self.fileError(error, path: item.path)) }
             }
@@ -129,7 +131,7 @@ actor CacheStore {
     }
 
     /// The files of a `prepare` chunk this process will download: those whose lock it took and that are still
-    /// missing (their locks are held until the returned value is released). Files another process is downloading are
+    /// missing (their locks are held until the caller unlocks them). Files another process is downloading are
     /// `contended`; files that turned out to be cached are reported as done. Runs many system calls: call it
     /// through ``BlockingIO``.
     private static func claim(

@@ -15,7 +15,7 @@ enum FileReader {
     ///   - descriptor: A file descriptor open for reading; closed when this returns.
     ///   - reportedPath: The logical path to name in errors.
     /// - Returns: The content.
-    static func readAll(_ descriptor: Int32, reportedPath: String) async throws -> Data {
+    nonisolated(nonsending) static func readAll(_ descriptor: Int32, reportedPath: String) async throws -> Data {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             close(descriptor)

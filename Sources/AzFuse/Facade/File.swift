@@ -77,7 +77,7 @@ public enum File {
     }
 
     /// Reads a whole file; see ``AzFuse/read(_:)``.
-    public static func read(_ path: String) async throws -> Data {
+    public nonisolated(nonsending) static func read(_ path: String) async throws -> Data {
         try await current().read(path)
     }
 

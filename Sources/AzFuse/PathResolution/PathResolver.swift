@@ -15,6 +15,8 @@ actor PathResolver {
     nonisolated let rules: [MountRule]
     /// Whether mounts apply at all.
     nonisolated let isEnabled: Bool
+    /// The rules' prefixes in bytes, for ``cacheFileForHit(_:)``; empty when mounts do not apply.
+    nonisolated let hitPrefixes: [HitPrefix]
 
     /// The longest blob name Azure accepts, in characters.
     static let maximumBlobNameLength = 1024
@@ -42,6 +44,23 @@ actor PathResolver {
         }
         self.rules = rules
         self.isEnabled = configuration.isEnabled
+        self.hitPrefixes = configuration.isEnabled ? rules.map(HitPrefix.init) : []
+    }
+
+    /// The cache file of a mapped path, computed without building a ``ResolvedPath``: one copy of bytes, no
+    /// intermediate arrays. This is the cache hit's resolution; it agrees with ``resolve(_:currentDirectory:)``
+    /// wherever it answers.
+    ///
+    /// - Returns: The cache file, or `nil` when the path needs full resolution (unmapped, not normalized, a mount's
+    ///   own folder, a reserved path, or the current directory cannot be read).
+    nonisolated func cacheFileForHit(_ path: String) -> String? {
+        guard !hitPrefixes.isEmpty else { return nil }
+        var path = path
+        return path.withUTF8 { bytes in
+            bytes.first == LogicalPath.slash
+                ? HitPrefix.cacheFile(forAbsolute: bytes, in: hitPrefixes)
+                : HitPrefix.cacheFile(forRelative: bytes, in: hitPrefixes)
+        }
     }
 
     /// Resolves a logical path.

@@ -55,6 +55,13 @@ enum CommandRunner {
                 status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
                 standardError: String(decoding: errorData, as: UTF8.self))
         }
+
+        /// ``finish()`` on a Dispatch thread, so the test's cooperative thread stays free.
+        func finishOffPool() async -> Result {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: finish()) }
+            }
+        }
     }
 
     /// Starts `azfuse` (or another built `executable`) without waiting for it.
