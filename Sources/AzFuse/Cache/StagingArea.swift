@@ -29,7 +29,9 @@ final class StagingArea: Sendable {
     func folder(cacheRoot: String) async throws -> String {
         let (path, isNew) = try owned.withLock { owned -> (String, Bool) in
             if let existing = owned[cacheRoot] { return (existing.path, false) }
-            let created = try Self.create(in: CacheLayout.stagingRoot(cacheRoot: cacheRoot))
+            let stagingRoot = CacheLayout.stagingRoot(cacheRoot: cacheRoot)
+            try SafePath.verifyFolder(stagingRoot, inside: cacheRoot)
+            let created = try Self.create(in: stagingRoot)
             owned[cacheRoot] = created
             return (created.path, true)
         }
