@@ -32,11 +32,16 @@ import Testing
     /// Stores a blob whatever its name: `.` and `..` segments are sent percent-encoded, because URLSession would
     /// otherwise resolve them before sending (the emulator decodes them back).
     static func putRaw(_ fixture: MetadataFixture, _ name: String, _ content: String) async throws {
+        try await putRaw(fixture.emulator, container: fixture.client.account.containerName, name, content)
+    }
+
+    /// Stores a blob whatever its name, in `container` of the emulator.
+    static func putRaw(_ emulator: BlobEmulator, container: String, _ name: String, _ content: String) async throws {
         let encoded = PercentEncoding.encodePath(name).split(separator: "/", omittingEmptySubsequences: false).map {
             $0 == "." ? "%2E" : $0 == ".." ? "%2E%2E" : String($0)
         }
         let url = URL(
-            string: "\(fixture.emulator.endpoint.absoluteString)/\(fixture.client.account.containerName)/"
+            string: "\(emulator.endpoint.absoluteString)/\(container)/"
                 + encoded.joined(separator: "/"))!
         let body = Data(content.utf8)
         var headers = [
