@@ -172,8 +172,6 @@ import Testing
     @Test func newCacheFoldersArePrivate() async throws {
         try await MetadataFixture.with { fixture in
             try await fixture.putBlob("azfuse_data/deep/er/f.txt", "remote")
-            let previous = umask(0)
-            defer { umask(previous) }
             // The mount's cache folder and a missing parent of it.
             let configuration = AzFuseConfiguration(
                 mounts: [
