@@ -9,7 +9,8 @@ enum ListCommand {
         Lists the files and subfolders of PATH as a table: kind, size, last-modified time (UTC) and name relative to
         PATH. A mapped PATH is listed from the service (every page); an unmapped one from the local disk. With
         --recursive, lists every file below PATH. With --json, prints one JSON object per line with the keys path,
-        name, kind, size and lastModified.
+        name, kind, size and lastModified. Blobs whose names no logical path maps back to (a//b, x/, ./x, ../x)
+        are not listed; a warning naming each is printed to standard error.
         """
 
     static func run(_ arguments: [String], environment: [String: String]) async throws -> Int32 {
@@ -20,7 +21,13 @@ enum ListCommand {
         }
         let folder = try parsed.requireSingleOperand(command: "ls")
         let fuse = try AzFuse.fromEnvironment(environment)
-        let entries = try await fuse.list(folder, recursive: parsed.has("-r", "--recursive"))
+        let listing = try await fuse.listing(folder, recursive: parsed.has("-r", "--recursive"))
+        let entries = listing.entries
+        for name in listing.skippedBlobNames {
+            CommandLineTool.printError(
+                "azfuse: warning: skipped blob '\(name)': no logical path maps back to it (an empty, '.' or '..' segment, a "
+                    + "trailing '/', or a name under another mount); rename the blob to reach it through AzFuse")
+        }
         if parsed.has("--json") {
             for entry in entries { print(jsonLine(entry)) }
         } else {

@@ -21,20 +21,24 @@ actor CacheStore {
 
     private let scheduler: TransferScheduler
     private let options: TransferOptions
+    /// Checks each cache folder at its first use by this instance.
+    let rootGuard: CacheRootGuard
     private let flights = SingleFlight<String, Void>()
     /// Bounds the lock files held at once (one per miss in progress), so thousands of concurrent misses wait for a
     /// turn instead of failing with "too many open files".
     private let lockSlots = AsyncSemaphore(permits: DescriptorLimit.lockBudget)
 
-    init(scheduler: TransferScheduler, options: TransferOptions) {
+    init(scheduler: TransferScheduler, options: TransferOptions, cacheRoots: [String]) {
         self.scheduler = scheduler
         self.options = options
+        self.rootGuard = CacheRootGuard(roots: cacheRoots)
     }
 
     /// The local file to read for a resolved path: the path itself when unmapped, else its cache file, downloaded
     /// first on a miss.
     nonisolated func fileForReading(_ resolved: ResolvedPath) async throws -> String {
         guard let blob = resolved.blob else { return resolved.path }
+        try rootGuard.check(blob.cacheRoot)
         if Self.isRegularFile(blob.cachePath) { return blob.cachePath }
         try await ensureCached(blob, reportedPath: resolved.path)
         return blob.cachePath
@@ -47,6 +51,7 @@ actor CacheStore {
     /// - Returns: A descriptor the caller must close.
     nonisolated(nonsending) func openForReading(_ resolved: ResolvedPath) async throws -> Int32 {
         let path = resolved.blob?.cachePath ?? resolved.path
+        if let blob = resolved.blob { try rootGuard.check(blob.cacheRoot) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor >= 0 { return descriptor }
         guard errno == ENOENT, let blob = resolved.blob else {
@@ -66,6 +71,8 @@ actor CacheStore {
         do {
             try await flights.run(blob.cachePath) { [scheduler, lockSlots] in
                 try await lockSlots.withPermit {
+                    var checked = Set<String>()
+                    try Self.verifyFolders(for: blob, checked: &checked)
                     let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
                     try await lock.lock()
                     defer { lock.unlock() }
@@ -89,8 +96,10 @@ actor CacheStore {
         var wanted: [(path: String, blob: BlobTarget)] = []
         for resolved in paths {
             guard let blob = resolved.blob, !CacheLayout.isInternal(relativePath: blob.relativePath),
-                seen.insert(blob.cachePath).inserted, !Self.isRegularFile(blob.cachePath)
+                seen.insert(blob.cachePath).inserted
             else { continue }
+            try rootGuard.check(blob.cacheRoot)
+            guard !Self.isRegularFile(blob.cachePath) else { continue }
             wanted.append((resolved.path, blob))
         }
         let total = wanted.count
@@ -138,7 +147,9 @@ actor CacheStore {
         _ items: [(path: String, blob: BlobTarget)], report: @Sendable (Int) -> Void
     ) throws -> ClaimedFiles {
         var claimed = ClaimedFiles()
+        var checked = Set<String>()
         for item in items {
+            try verifyFolders(for: item.blob, checked: &checked)
             let lock = try FileLock(path: CacheLayout.lockPath(for: item.blob))
             if try !lock.tryLock() {
                 claimed.contended.append(item)
@@ -185,9 +196,23 @@ actor CacheStore {
     /// the message.
     private static func naming(_ error: AzFuseError, path: String) -> AzFuseError {
         var error = error
-        if let previous = error.path, previous != path { error.message += " (cache file \(previous))" }
+        if let previous = error.path, previous != path, !error.message.contains(previous) {
+            error.message += " (cache file \(previous))"
+        }
         error.path = path
         return error
+    }
+
+    /// Checks the cache folder and the existing folders on the way to the blob's lock file and cache file (see
+    /// ``SafePath``), so a download can neither follow a planted symbolic link out of the cache folder nor use a
+    /// folder another user can write to. `checked` remembers folders already checked in one batch.
+    private static func verifyFolders(for blob: BlobTarget, checked: inout Set<String>) throws {
+        for file in [CacheLayout.lockPath(for: blob), blob.cachePath] {
+            let folder = String(file[..<(file.lastIndex(of: "/") ?? file.endIndex)])
+            guard !checked.contains(folder) else { continue }
+            try SafePath.verifyFolders(forFile: file, inside: blob.cacheRoot)
+            checked.insert(folder)
+        }
     }
 
     /// Whether `path` is an existing regular file (one `stat`).

@@ -29,7 +29,9 @@ final class StagingArea: Sendable {
     func folder(cacheRoot: String) async throws -> String {
         let (path, isNew) = try owned.withLock { owned -> (String, Bool) in
             if let existing = owned[cacheRoot] { return (existing.path, false) }
-            let created = try Self.create(in: CacheLayout.stagingRoot(cacheRoot: cacheRoot))
+            let stagingRoot = CacheLayout.stagingRoot(cacheRoot: cacheRoot)
+            try SafePath.verifyFolder(stagingRoot, inside: cacheRoot)
+            let created = try Self.create(in: stagingRoot)
             owned[cacheRoot] = created
             return (created.path, true)
         }
@@ -61,6 +63,8 @@ final class StagingArea: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         for name in names where root + "/" + name != own {
             let folder = root + "/" + name
+            var status = stat()
+            guard lstat(folder, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { continue }  // never a link
             guard let lock = try? FileLock(path: folder + "/owner.lock", create: false), (try? lock.tryLock()) == true
             else { continue }
             try? FileManager.default.removeItem(atPath: folder)

@@ -6,7 +6,7 @@
 ///
 /// ```swift
 /// let configuration = AzFuseConfiguration(
-///     mounts: [Mount(local: "data", remote: "azfuse_data", cache: "/tmp/azfuse/data", storageAccount: "main")],
+///     mounts: [Mount(local: "data", remote: "azfuse_data", cache: "~/.cache/azfuse/data", storageAccount: "main")],
 ///     storageAccounts: ["main": StorageAccount(accountName: "mydata", containerName: "train", sasToken: sas)]
 /// )
 /// let fuse = try AzFuse(configuration: configuration)

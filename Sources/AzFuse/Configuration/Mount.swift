@@ -5,7 +5,7 @@
 /// ```yaml
 /// - local: data
 ///   remote: azfuse_data
-///   cache: /tmp/azfuse/data
+///   cache: ~/.cache/azfuse/data
 ///   storage_account: storage_config_name
 /// ```
 public struct Mount: Sendable, Hashable {

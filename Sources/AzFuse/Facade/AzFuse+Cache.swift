@@ -35,6 +35,14 @@ extension AzFuse {
         let targets = try paths.compactMap { path in try resolve(path).blob.map { (path: path, blob: $0) } }
         try await BlockingIO.run {
             for (path, blob) in targets {
+                // A symbolic link planted in the cache folder must not make clearing remove files elsewhere.
+                try SafePath.naming(path) {
+                    if blob.relativePath.isEmpty {
+                        try SafePath.verifyCacheRoot(blob.cacheRoot, create: false)
+                    } else {
+                        try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot, createRoot: false)
+                    }
+                }
                 if blob.relativePath.isEmpty {
                     let contents = (try? FileManager.default.contentsOfDirectory(atPath: blob.cachePath)) ?? []
                     for name in contents where name != CacheLayout.internalFolderName {

@@ -14,6 +14,9 @@ extension AzFuse {
     /// it lists as empty. A blob and a prefix of the same name (`a` and `a/b`) are both listed. Unmapped folders are
     /// listed from the local file system, hidden files included.
     ///
+    /// Every listed path maps back to the blob it was listed for. Blobs whose names cannot (`a//b`, `x/`, `./x`,
+    /// `../x`, or names under another mount) are left out; ``listing(_:recursive:)`` names them.
+    ///
     /// - Parameters:
     ///   - folder: A logical folder path.
     ///   - recursive: `false` for the folder's own files and subfolders; `true` for every file below it (no
@@ -22,21 +25,36 @@ extension AzFuse {
     /// - Throws: ``AzFuseError`` naming the folder: for a local folder ``AzFuseError/Code/notFound`` when it does
     ///   not exist and ``AzFuseError/Code/invalidArgument`` when it is a file; service errors for a mapped one.
     public func list(_ folder: String, recursive: Bool = false) async throws -> [DirectoryEntry] {
+        try await listing(folder, recursive: recursive).entries
+    }
+
+    /// Lists a folder like ``list(_:recursive:)``, and also names the blobs left out because no logical path maps
+    /// to them (see ``FolderListing``).
+    ///
+    /// - Parameters:
+    ///   - folder: A logical folder path.
+    ///   - recursive: `false` for the folder's own files and subfolders; `true` for every file below it.
+    /// - Returns: The entries sorted by name, and the blob names skipped.
+    /// - Throws: As ``list(_:recursive:)``.
+    public func listing(_ folder: String, recursive: Bool = false) async throws -> FolderListing {
         let resolved = try resolve(folder)
         let base = Self.listingBase(folder)
-        let entries: [DirectoryEntry]
+        var listing: FolderListing
         if let blob = resolved.blob {
-            entries = try await listBlobs(blob, base: base, recursive: recursive, reportedPath: folder)
+            listing = try await listBlobs(blob, base: base, recursive: recursive, reportedPath: folder)
         } else {
             let localFolder = resolved.path
-            entries = try await BlockingIO.run {
-                try Self.listLocal(localFolder, base: base, recursive: recursive)
-            }
+            listing = FolderListing(
+                entries: try await BlockingIO.run {
+                    try Self.listLocal(localFolder, base: base, recursive: recursive)
+                })
         }
-        return entries.sorted {
+        listing.entries.sort {
             $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
                 || ($0.name.utf8.elementsEqual($1.name.utf8) && $0.kind == .file && $1.kind == .directory)
         }
+        listing.skippedBlobNames.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return listing
     }
 
     /// Walks a folder tree top-down, like `os.walk`: each step is a folder with its subfolders and files.
@@ -58,27 +76,56 @@ extension AzFuse {
 
     private func listBlobs(
         _ blob: BlobTarget, base: String, recursive: Bool, reportedPath: String
-    ) async throws -> [DirectoryEntry] {
+    ) async throws -> FolderListing {
         let prefix = blob.blobName.isEmpty ? "" : blob.blobName + "/"
         let listed = try await naming(reportedPath) {
             try await client(for: blob).list(prefix: prefix, delimiter: recursive ? nil : "/")
         }
-        var entries: [DirectoryEntry] = listed.compactMap { entry in
-            var name = String(decoding: entry.name.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
+        var listing = FolderListing(entries: [])
+        for entry in listed {
+            let name = String(decoding: entry.name.utf8.dropFirst(prefix.utf8.count), as: UTF8.self)
             switch entry {
-            case .blob(_, let properties):
-                guard !name.isEmpty else { return nil }
-                return DirectoryEntry(
-                    path: Self.join(base, name), name: name, kind: .file, size: properties.size,
-                    lastModified: properties.lastModified)
-            case .prefix:
-                name.removeLast()
-                guard !name.isEmpty else { return nil }
-                return DirectoryEntry(path: Self.join(base, name), name: name, kind: .directory)
+            case .blob(let fullName, let properties):
+                if name.isEmpty || name.hasSuffix("/") {
+                    // A folder marker (an empty blob named like a folder) stands for its folder; anything else
+                    // named like a folder has no file path.
+                    if properties.size != 0 { listing.skippedBlobNames.append(fullName) }
+                    continue
+                }
+                guard mapsBack(base: base, name: name, to: fullName, in: blob) else {
+                    listing.skippedBlobNames.append(fullName)
+                    continue
+                }
+                listing.entries.append(
+                    DirectoryEntry(
+                        path: Self.join(base, name), name: name, kind: .file, size: properties.size,
+                        lastModified: properties.lastModified))
+            case .prefix(let fullName):
+                let folderName = String(name.dropLast())
+                guard mapsBack(base: base, name: folderName, to: String(fullName.dropLast()), in: blob) else {
+                    listing.skippedBlobNames.append(fullName)
+                    continue
+                }
+                listing.entries.append(
+                    DirectoryEntry(path: Self.join(base, folderName), name: folderName, kind: .directory))
             }
         }
-        entries += pendingEntries(under: blob, base: base, recursive: recursive, listed: entries)
-        return entries
+        listing.entries += pendingEntries(under: blob, base: base, recursive: recursive, listed: listing.entries)
+        return listing
+    }
+
+    /// Whether the logical path `base/name` resolves to exactly the blob `blobName` of `folder`'s account and
+    /// container: `name` has no empty, `.` or `..` segment, and no other mount claims the path first.
+    private func mapsBack(base: String, name: String, to blobName: String, in folder: BlobTarget) -> Bool {
+        let segments = name.utf8.split(separator: LogicalPath.slash, omittingEmptySubsequences: false)
+        guard
+            !segments.contains(where: {
+                $0.isEmpty || ($0.count <= 2 && $0.allSatisfy { $0 == LogicalPath.dot })
+            })
+        else { return false }
+        guard let target = (try? resolve(Self.join(base, name)))?.blob else { return false }
+        return target.storageAccountName == folder.storageAccountName && target.container == folder.container
+            && target.blobName.utf8.elementsEqual(blobName.utf8)
     }
 
     /// Files written but still waiting for their upload, which the service does not list yet: with their local size

@@ -142,6 +142,9 @@ extension AzFuse {
 
     /// Removes the cached copy of a blob, if there is one (a folder of the same name is left alone).
     func removeCachedCopy(_ blob: BlobTarget, reportedPath: String) throws {
+        try SafePath.naming(reportedPath) {
+            try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot, createRoot: false)
+        }
         guard unlink(blob.cachePath) != 0 else { return }
         let code = errno
         guard code != ENOENT, code != EISDIR else { return }

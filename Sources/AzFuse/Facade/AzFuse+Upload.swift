@@ -111,6 +111,9 @@ extension AzFuse {
         guard !CacheLayout.isInternal(relativePath: blob.relativePath) else {
             throw CacheLayout.reservedPathError(path: resolved.path)
         }
+        try SafePath.naming(resolved.path) {
+            try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot)
+        }
         let scope = UploadScope.current
         if let uploader = scope?.uploader, scope?.stagesInSharedMemory == true, uploads.sharedMemory.prepareFolder(),
             uploads.sharedMemory.hasRoom(for: size)

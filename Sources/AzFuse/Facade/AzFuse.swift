@@ -71,7 +71,8 @@ public final class AzFuse: Sendable {
             azcopy: azcopy,
             missingAzCopy: missingAzCopy)
         self.scheduler = TransferScheduler(router: router)
-        self.cacheStore = CacheStore(scheduler: scheduler, options: configuration.transfer)
+        self.cacheStore = CacheStore(
+            scheduler: scheduler, options: configuration.transfer, cacheRoots: resolver.cacheRoots)
         self.uploads = UploadPipeline(scheduler: scheduler, options: configuration.upload, resolver: resolver)
     }
 

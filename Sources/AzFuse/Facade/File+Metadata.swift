@@ -21,6 +21,11 @@ extension File {
         try await current().list(folder, recursive: recursive)
     }
 
+    /// Lists a folder and names the blobs left out; see ``AzFuse/listing(_:recursive:)``.
+    public static func listing(_ folder: String, recursive: Bool = false) async throws -> FolderListing {
+        try await current().listing(folder, recursive: recursive)
+    }
+
     /// Walks a folder tree top-down; see ``AzFuse/walk(_:)``.
     public static func walk(_ folder: String) throws -> FolderWalk {
         try current().walk(folder)

@@ -13,6 +13,8 @@ public struct FolderWalk: AsyncSequence, Sendable {
         public var subfolders: [DirectoryEntry]
         /// Its files, sorted by name.
         public var files: [DirectoryEntry]
+        /// The blobs directly in this folder that have no logical path and were left out (see ``FolderListing``).
+        public var skippedBlobNames: [String] = []
     }
 
     /// Produces the steps: lists the next folder on each call.
@@ -26,12 +28,15 @@ public struct FolderWalk: AsyncSequence, Sendable {
         /// - Throws: ``AzFuseError`` naming the folder that could not be listed.
         public mutating func next() async throws -> Step? {
             guard let folder = pending.popLast() else { return nil }
-            let entries = try await fuse.list(folder)
+            let listing = try await fuse.listing(folder)
+            let entries = listing.entries
             let subfolders = entries.filter(\.isDirectory)
             for subfolder in subfolders.reversed() where try !isLocalSymbolicLink(subfolder.path) {
                 pending.append(subfolder.path)
             }
-            return Step(folder: folder, subfolders: subfolders, files: entries.filter { !$0.isDirectory })
+            return Step(
+                folder: folder, subfolders: subfolders, files: entries.filter { !$0.isDirectory },
+                skippedBlobNames: listing.skippedBlobNames)
         }
 
         private func isLocalSymbolicLink(_ path: String) throws -> Bool {

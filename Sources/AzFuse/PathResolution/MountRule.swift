@@ -54,7 +54,7 @@ struct MountRule: Sendable {
             throw AzFuseError(
                 .invalidConfiguration,
                 "\(name) uses '/' as its cache folder; give a dedicated folder such as "
-                    + "/tmp/azfuse/data, because clearing the cache removes files below it")
+                    + "~/.cache/azfuse/data, because clearing the cache removes files below it")
         }
         self.cacheComponents = cacheComponents
     }

@@ -69,7 +69,9 @@ enum LocalFiles {
     private static func createParentFolders(of path: String) throws {
         let parent = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            // Owner only: these are cache and staging folders, which AzFuse refuses when others can write to them.
+            try FileManager.default.createDirectory(
+                atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw AzFuseError(.fileSystem, "cannot create the folder", path: parent, underlying: error)
         }
