@@ -171,8 +171,10 @@ public final class AzFuse: Sendable {
     /// - Returns: A descriptor the caller must close, or `nil` for anything else (a miss, an unmapped path, a path
     ///   that needs full resolution); the caller then takes the general path, which reports errors.
     func openCachedCopy(_ path: String) -> Int32? {
-        guard let cacheFile = resolver.cacheFileForHit(path) else { return nil }
-        let descriptor = Glibc.open(cacheFile, O_RDONLY | O_CLOEXEC)
+        guard let hit = resolver.cacheFileForHit(path), (try? cacheStore.rootGuard.check(hit.cacheRoot)) != nil else {
+            return nil
+        }
+        let descriptor = Glibc.open(hit.cacheFile, O_RDONLY | O_CLOEXEC)
         return descriptor >= 0 ? descriptor : nil
     }
 

@@ -9,34 +9,41 @@ struct HitPrefix: Sendable {
     let local: [UInt8]
     /// The mount's absolute cache folder.
     let cache: [UInt8]
+    /// The same folder as a string, as ``BlobTarget/cacheRoot`` spells it.
+    let cacheRoot: String
 
     init(_ rule: MountRule) {
         local = Array(LogicalPath.absolutePath(rule.localComponents).utf8)
-        cache = Array(LogicalPath.absolutePath(rule.cacheComponents).utf8)
+        cacheRoot = LogicalPath.absolutePath(rule.cacheComponents)
+        cache = Array(cacheRoot.utf8)
     }
+
+    /// A cache file and the cache folder it lies in.
+    typealias Hit = (cacheFile: String, cacheRoot: String)
 
     /// The cache file of the first matching prefix for an absolute path that is already normalized, or `nil` when
     /// the path needs ``PathResolver/resolve(_:currentDirectory:)``: not normalized (`//`, `.` or `..` segments, a
     /// trailing slash, a NUL byte), unmapped, a mount's own folder, or inside the cache's internal folder.
-    static func cacheFile(forAbsolute path: UnsafeBufferPointer<UInt8>, in prefixes: [HitPrefix]) -> String? {
+    static func cacheFile(forAbsolute path: UnsafeBufferPointer<UInt8>, in prefixes: [HitPrefix]) -> Hit? {
         guard isNormalizedAbsolute(path) else { return nil }
         for prefix in prefixes {
             guard let restStart = prefix.matchEnd(in: path) else { continue }
             let rest = UnsafeBufferPointer(rebasing: path[restStart...])
             guard rest.count > 1, !isInternal(rest) else { return nil }
-            return String(unsafeUninitializedCapacity: prefix.cache.count + rest.count) { buffer in
+            let file = String(unsafeUninitializedCapacity: prefix.cache.count + rest.count) { buffer in
                 var written = buffer.initialize(fromContentsOf: prefix.cache)
                 written = buffer[written...].initialize(fromContentsOf: rest)
                 return written
             }
+            return (file, prefix.cacheRoot)
         }
         return nil
     }
 
     /// The cache file for a path relative to the current directory; see ``cacheFile(forAbsolute:in:)``.
-    static func cacheFile(forRelative path: UnsafeBufferPointer<UInt8>, in prefixes: [HitPrefix]) -> String? {
+    static func cacheFile(forRelative path: UnsafeBufferPointer<UInt8>, in prefixes: [HitPrefix]) -> Hit? {
         let capacity = Int(PATH_MAX) + 1 + path.count
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer -> String? in
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer -> Hit? in
             guard let base = buffer.baseAddress, getcwd(base, Int(PATH_MAX)) != nil else { return nil }
             let directoryLength = strlen(base)
             return buffer.withMemoryRebound(to: UInt8.self) { bytes in

@@ -51,9 +51,9 @@ actor PathResolver {
     /// intermediate arrays. This is the cache hit's resolution; it agrees with ``resolve(_:currentDirectory:)``
     /// wherever it answers.
     ///
-    /// - Returns: The cache file, or `nil` when the path needs full resolution (unmapped, not normalized, a mount's
-    ///   own folder, a reserved path, or the current directory cannot be read).
-    nonisolated func cacheFileForHit(_ path: String) -> String? {
+    /// - Returns: The cache file and its mount's cache folder, or `nil` when the path needs full resolution
+    ///   (unmapped, not normalized, a mount's own folder, a reserved path, or the current directory cannot be read).
+    nonisolated func cacheFileForHit(_ path: String) -> HitPrefix.Hit? {
         guard !hitPrefixes.isEmpty else { return nil }
         var path = path
         return path.withUTF8 { bytes in

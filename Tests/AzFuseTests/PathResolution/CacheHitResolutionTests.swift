@@ -30,7 +30,7 @@ import Testing
         ] {
             #expect(resolver.cacheFileForHit(path) == nil, "\(path)")
         }
-        #expect(resolver.cacheFileForHit("hit/data/.azfusex") == "/c/data/.azfusex")
+        #expect(resolver.cacheFileForHit("hit/data/.azfusex")?.cacheFile == "/c/data/.azfusex")
         let disabled = try PathResolver(
             configuration: AzFuseConfiguration(
                 isEnabled: false, mounts: [Mount(local: "/abs/m", remote: "", cache: "/c/m", storageAccount: "a")],
@@ -59,7 +59,8 @@ import Testing
             guard let shortcut = resolver.cacheFileForHit(path) else { continue }
             answered += 1
             let full = try resolver.resolve(path, currentDirectory: currentDirectory)
-            #expect(full.blob?.cachePath == shortcut, "\(path)")
+            #expect(full.blob?.cachePath == shortcut.cacheFile, "\(path)")
+            #expect(full.blob?.cacheRoot == shortcut.cacheRoot, "\(path)")
             #expect(full.blob.map { !CacheLayout.isInternal(relativePath: $0.relativePath) } == true, "\(path)")
         }
         #expect(answered > 200, "the shortcut answered only \(answered) paths")
