@@ -3,26 +3,30 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A child process started with `posix_spawnp`, monitored by two dedicated threads.
+/// A child process started by ``ChildLauncher`` (like `posix_spawnp`, plus a parent-death signal), monitored by two
+/// dedicated threads.
 ///
-/// The waiter thread blocks in `waitid(WNOWAIT)` until the child exits and then marks it exited, so a signal is never
-/// sent to a reaped (and possibly reused) process id. The reader thread reads stdout and stderr with `poll`, drains
+/// The waiter thread starts the child, so the child's parent-death signal (`SIGKILL`, sent by the kernel when the
+/// thread that started it ends) fires only if this process dies: the waiter lives until the child has exited. It
+/// then blocks in `waitid(WNOWAIT)` until the child exits and marks it exited, so a signal is never sent to a reaped
+/// (and possibly reused) process id. The reader thread reads stdout and stderr with `poll`, drains
 /// them once the child has exited (a grandchild that keeps a pipe open cannot stall it), reaps the child with
 /// `waitpid` and reports the outcome. Neither thread belongs to Swift's cooperative pool.
 final class ChildProcess: Sendable {
     /// The child's process id. Signal it only through ``send(_:)``, which knows whether it has exited.
     let pid: pid_t
 
-    private let exited = Mutex(false)
+    private let exitFlag: ExitFlag
 
-    private init(pid: pid_t) {
+    private init(pid: pid_t, exitFlag: ExitFlag) {
         self.pid = pid
+        self.exitFlag = exitFlag
     }
 
     /// Sends `signal` to the child unless it has already exited. Returns whether the signal was sent.
     @discardableResult
     func send(_ signal: Int32) -> Bool {
-        exited.withLock { exited in
+        exitFlag.exited.withLock { exited in
             guard !exited else { return false }
             return kill(pid, signal) == 0
         }
@@ -67,9 +71,11 @@ final class ChildProcess: Sendable {
             closeAll([stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write])
             throw error
         }
+        let exitFlag = ExitFlag()
         let pid: pid_t
         do {
-            pid = try spawnProcess(command, stdout: stdoutPipe.write, stderr: stderrPipe.write)
+            pid = try startWaiter(
+                command, stdout: stdoutPipe.write, stderr: stderrPipe.write, wake: wakePipe, exitFlag: exitFlag)
         } catch {
             closeAll([
                 stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write, wakePipe.read, wakePipe.write,
@@ -77,11 +83,11 @@ final class ChildProcess: Sendable {
             throw error
         }
         closeAll([stdoutPipe.write, stderrPipe.write])
-        let child = ChildProcess(pid: pid)
-        child.startMonitoring(
+        let child = ChildProcess(pid: pid, exitFlag: exitFlag)
+        child.startReader(
             stdout: stdoutPipe.read,
             stderr: stderrPipe.read,
-            wake: wakePipe,
+            wake: wakePipe.read,
             outputCaptureLimit: outputCaptureLimit,
             onStandardOutputLine: onStandardOutputLine,
             completion: completion
@@ -91,31 +97,77 @@ final class ChildProcess: Sendable {
 
     // MARK: - Monitoring
 
-    private func startMonitoring(
+    /// Starts the waiter thread, which starts the child and then waits for it to exit. Returns once the child has
+    /// called `execve` (the calling thread waits only for that).
+    ///
+    /// - Throws: ``AzFuseError`` with code `.transferFailed` if the child could not be started; the wake pipe's write
+    ///   end is then still open.
+    private static func startWaiter(
+        _ command: ProcessRunner.Command,
         stdout: Int32,
         stderr: Int32,
         wake: (read: Int32, write: Int32),
-        outputCaptureLimit: Int,
-        onStandardOutputLine: (@Sendable (String) -> Void)?,
-        completion: @escaping @Sendable (ProcessRunner.Result) -> Void
-    ) {
+        exitFlag: ExitFlag
+    ) throws -> pid_t {
+        let preparation = ChildLauncher.Preparation(command, standardOutput: stdout, standardError: stderr)
+        let launched = LaunchOutcome()
         // The waiter writes one byte to the wake pipe when the child has exited; the reader polls it with the streams.
-        let waiter = Thread { [self] in
+        let waiter = Thread {
+            let pid: pid_t
+            do {
+                pid = try ChildLauncher.launch(preparation.plan)
+                launched.finish(.success(pid))
+            } catch {
+                launched.finish(.failure(error))
+                return
+            }
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
-            exited.withLock { $0 = true }
+            exitFlag.exited.withLock { $0 = true }
             var byte: UInt8 = 1
             _ = write(wake.write, &byte, 1)
             close(wake.write)
         }
-        waiter.name = "azfuse-wait-\(pid)"
+        waiter.name = "azfuse-wait"
+        waiter.start()
+        switch launched.wait() {
+        case .success(let pid):
+            return pid
+        case .failure(let failure as ChildLauncher.Failure):
+            let reason = String(cString: strerror(failure.code))
+            let step: String
+            switch failure.step {
+            case .execute, nil: step = ""
+            case .openDevNull: step = " (opening /dev/null for stdin)"
+            case .redirectOutput, .redirectError: step = " (redirecting its output)"
+            case .changeDirectory: step = " (changing directory to '\(command.workingDirectory ?? "")')"
+            }
+            throw AzFuseError(
+                .transferFailed,
+                "cannot start '\(command.executable)'\(step): \(reason)",
+                path: command.executable,
+                underlying: POSIXError(POSIXErrorCode(rawValue: failure.code) ?? .EIO)
+            )
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    private func startReader(
+        stdout: Int32,
+        stderr: Int32,
+        wake: Int32,
+        outputCaptureLimit: Int,
+        onStandardOutputLine: (@Sendable (String) -> Void)?,
+        completion: @escaping @Sendable (ProcessRunner.Result) -> Void
+    ) {
         let reader = Thread { [self] in
             var output = BoundedOutputCapture(limit: outputCaptureLimit, lineHandler: onStandardOutputLine)
             var errors = BoundedOutputCapture(limit: outputCaptureLimit, lineHandler: nil)
-            Self.readUntilExit(stdout: stdout, stderr: stderr, wake: wake.read, output: &output, errors: &errors)
+            Self.readUntilExit(stdout: stdout, stderr: stderr, wake: wake, output: &output, errors: &errors)
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            Self.closeAll([stdout, stderr, wake.read])
+            Self.closeAll([stdout, stderr, wake])
             completion(
                 ProcessRunner.Result(
                     exitStatus: ProcessRunner.ExitStatus(waitStatus: status),
@@ -125,7 +177,6 @@ final class ChildProcess: Sendable {
             )
         }
         reader.name = "azfuse-read-\(pid)"
-        waiter.start()
         reader.start()
     }
 
@@ -199,73 +250,7 @@ final class ChildProcess: Sendable {
         }
     }
 
-    // MARK: - Spawning
-
-    private static func spawnProcess(_ command: ProcessRunner.Command, stdout: Int32, stderr: Int32) throws -> pid_t {
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-
-        try check(posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0), "open /dev/null")
-        try check(posix_spawn_file_actions_adddup2(&fileActions, stdout, 1), "redirect stdout")
-        try check(posix_spawn_file_actions_adddup2(&fileActions, stderr, 2), "redirect stderr")
-        // Close every other descriptor the parent left without close-on-exec (glibc 2.34 and later).
-        if let addCloseFrom = SpawnExtensions.addCloseFrom {
-            try check(addCloseFrom(&fileActions, 3), "close inherited descriptors")
-        }
-        if let directory = command.workingDirectory {
-            guard let addChdir = SpawnExtensions.addChdir else {
-                throw AzFuseError(
-                    .transferFailed,
-                    "cannot start '\(command.executable)' in '\(directory)': this C library has no "
-                        + "posix_spawn_file_actions_addchdir_np (glibc 2.29 or later is required)",
-                    path: command.executable
-                )
-            }
-            try check(addChdir(&fileActions, directory), "change directory to '\(directory)'")
-        }
-
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        try check(posix_spawnattr_setsigmask(&attributes, &noSignals), "reset the signal mask")
-        try check(posix_spawnattr_setsigdefault(&attributes, &allSignals), "reset signal handlers")
-        try check(
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
-            "set spawn flags"
-        )
-
-        let arguments = [command.executable] + command.arguments
-        let environment = command.resolvedEnvironment().map { "\($0.key)=\($0.value)" }
-        var pid: pid_t = 0
-        let result = withCStringArray(arguments) { argv in
-            withCStringArray(environment) { envp in
-                posix_spawnp(&pid, command.executable, &fileActions, &attributes, argv, envp)
-            }
-        }
-        guard result == 0 else {
-            throw AzFuseError(
-                .transferFailed,
-                "cannot start '\(command.executable)': \(String(cString: strerror(result)))",
-                path: command.executable,
-                underlying: POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO)
-            )
-        }
-        return pid
-    }
-
-    private static func check(_ result: Int32, _ step: String) throws {
-        guard result != 0 else { return }
-        throw AzFuseError(
-            .transferFailed,
-            "cannot prepare a child process (\(step)): \(String(cString: strerror(result)))",
-            underlying: POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO)
-        )
-    }
+    // MARK: - Helpers
 
     private static func makePipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
@@ -283,14 +268,27 @@ final class ChildProcess: Sendable {
     private static func closeAll(_ fds: [Int32]) {
         for fd in fds where fd >= 0 { close(fd) }
     }
+}
 
-    /// Calls `body` with a NULL-terminated C array of copies of `strings`, freed afterwards.
-    private static func withCStringArray<R>(
-        _ strings: [String],
-        _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
-    ) -> R {
-        let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+/// Whether a child has exited (set by its waiter thread); signals are sent under its lock.
+private final class ExitFlag: Sendable {
+    let exited = Mutex(false)
+}
+
+/// The waiter thread's answer to "did the child start?", awaited by the thread that asked for the child.
+private final class LaunchOutcome: Sendable {
+    private let outcome = Mutex<Result<pid_t, any Error>?>(nil)
+    private let ready = DispatchSemaphore(value: 0)
+
+    func finish(_ result: Result<pid_t, any Error>) {
+        outcome.withLock { $0 = result }
+        ready.signal()
+    }
+
+    /// Waits for ``finish(_:)``: only until the child has called `execve`, which takes about as long as
+    /// `posix_spawn` itself.
+    func wait() -> Result<pid_t, any Error> {
+        ready.wait()
+        return outcome.withLock { $0! }
     }
 }
