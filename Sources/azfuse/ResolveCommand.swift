@@ -30,8 +30,8 @@ enum ResolveCommand {
     /// The blob URL with the account's SAS attached and every secret in it redacted, as users would paste it.
     static func displayURL(_ blob: BlobTarget) -> String {
         let url = blob.url.absoluteString
-        guard let sas = blob.account.sasToken, !sas.isEmpty else { return Redaction.redactSecrets(in: url) }
-        return Redaction.redactSecrets(in: url + "?" + sas)
+        guard let sas = blob.account.sasToken, !sas.isEmpty else { return url }
+        return url + "?" + Redaction.redactSecrets(in: sas)
     }
 
     static func textBlock(_ resolved: ResolvedPath) -> String {

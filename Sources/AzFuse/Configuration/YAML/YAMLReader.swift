@@ -42,8 +42,9 @@ enum YAMLReader {
     ///
     /// - Parameter path: The file to read.
     /// - Returns: The document's value; ``YAMLValue/null`` for an empty document.
-    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` with `path` set, when the file cannot be read, is too
-    ///   large, is not UTF-8, or is not valid in the supported subset.
+    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` with `path` set, when the file does not exist, is not a
+    ///   regular file (a directory, FIFO, device or socket is refused without waiting), cannot be read, is too large,
+    ///   is not UTF-8, or is not valid in the supported subset.
     static func parse(contentsOf path: String) throws -> YAMLValue {
         try parse(decodeUTF8(readFile(at: path), file: path), file: path)
     }
