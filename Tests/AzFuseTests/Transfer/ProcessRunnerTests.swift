@@ -98,6 +98,21 @@ import Testing
         #expect(error?.description.contains("No such file or directory") == true)
     }
 
+    @Test func missingWorkingDirectoryIsAClearError() async throws {
+        var command = shell("echo never")
+        command.workingDirectory = "/nonexistent/folder"
+        let error = await #expect(throws: AzFuseError.self) { try await ProcessRunner().run(command) }
+        #expect(error?.code == .transferFailed)
+        #expect(
+            error?.message.contains("changing directory to '/nonexistent/folder'") == true,
+            "\(String(describing: error))")
+    }
+
+    @Test func bareNamesAreFoundOnPath() async throws {
+        let result = try await ProcessRunner().run(.init(executable: "sh", arguments: ["-c", "echo found"]))
+        #expect(result.standardOutput.text == "found\n")
+    }
+
     @Test func cancellationTerminatesTheChildAndReapsIt() async throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("azfuse-pid-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: pidFile) }

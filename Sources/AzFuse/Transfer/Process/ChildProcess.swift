@@ -16,17 +16,16 @@ final class ChildProcess: Sendable {
     /// The child's process id. Signal it only through ``send(_:)``, which knows whether it has exited.
     let pid: pid_t
 
-    private let exitFlag: ExitFlag
+    private let exited = Mutex(false)
 
-    private init(pid: pid_t, exitFlag: ExitFlag) {
+    private init(pid: pid_t) {
         self.pid = pid
-        self.exitFlag = exitFlag
     }
 
     /// Sends `signal` to the child unless it has already exited. Returns whether the signal was sent.
     @discardableResult
     func send(_ signal: Int32) -> Bool {
-        exitFlag.exited.withLock { exited in
+        exited.withLock { exited in
             guard !exited else { return false }
             return kill(pid, signal) == 0
         }
@@ -41,21 +40,25 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// Starts `command` with stdin on `/dev/null` and stdout and stderr on pipes, then starts the monitor threads.
+    /// Starts `command` with stdin on `/dev/null` and stdout and stderr on pipes, on a new waiter thread, without
+    /// waiting for it: the calling thread (often one of Swift's cooperative threads) only creates the pipes and the
+    /// thread.
     ///
     /// - Parameters:
     ///   - command: What to run.
     ///   - outputCaptureLimit: How many trailing bytes of each stream to keep.
     ///   - onStandardOutputLine: Called on the reader thread for each stdout line, in order.
-    ///   - completion: Called once, on the reader thread, after the child has been reaped and its output drained.
-    /// - Returns: The running child.
-    /// - Throws: ``AzFuseError`` with code `.transferFailed` if the process cannot be started.
+    ///   - started: Called once, on the waiter thread, with the running child, before `completion`.
+    ///   - completion: Called once: on the reader thread after the child has been reaped and its output drained, or
+    ///     on the waiter thread with an ``AzFuseError`` (code `.transferFailed`) if the child could not be started.
+    /// - Throws: ``AzFuseError`` with code `.transferFailed` if the pipes cannot be created (nothing is called then).
     static func spawn(
         _ command: ProcessRunner.Command,
         outputCaptureLimit: Int,
         onStandardOutputLine: (@Sendable (String) -> Void)?,
-        completion: @escaping @Sendable (ProcessRunner.Result) -> Void
-    ) throws -> ChildProcess {
+        started: @escaping @Sendable (ChildProcess) -> Void,
+        completion: @escaping @Sendable (Result<ProcessRunner.Result, any Error>) -> Void
+    ) throws {
         let stdoutPipe = try makePipe()
         let stderrPipe: (read: Int32, write: Int32)
         do {
@@ -71,86 +74,62 @@ final class ChildProcess: Sendable {
             closeAll([stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write])
             throw error
         }
-        let exitFlag = ExitFlag()
-        let pid: pid_t
-        do {
-            pid = try startWaiter(
-                command, stdout: stdoutPipe.write, stderr: stderrPipe.write, wake: wakePipe, exitFlag: exitFlag)
-        } catch {
-            closeAll([
-                stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write, wakePipe.read, wakePipe.write,
-            ])
-            throw error
-        }
-        closeAll([stdoutPipe.write, stderrPipe.write])
-        let child = ChildProcess(pid: pid, exitFlag: exitFlag)
-        child.startReader(
-            stdout: stdoutPipe.read,
-            stderr: stderrPipe.read,
-            wake: wakePipe.read,
-            outputCaptureLimit: outputCaptureLimit,
-            onStandardOutputLine: onStandardOutputLine,
-            completion: completion
-        )
-        return child
-    }
-
-    // MARK: - Monitoring
-
-    /// Starts the waiter thread, which starts the child and then waits for it to exit. Returns once the child has
-    /// called `execve` (the calling thread waits only for that).
-    ///
-    /// - Throws: ``AzFuseError`` with code `.transferFailed` if the child could not be started; the wake pipe's write
-    ///   end is then still open.
-    private static func startWaiter(
-        _ command: ProcessRunner.Command,
-        stdout: Int32,
-        stderr: Int32,
-        wake: (read: Int32, write: Int32),
-        exitFlag: ExitFlag
-    ) throws -> pid_t {
-        let preparation = ChildLauncher.Preparation(command, standardOutput: stdout, standardError: stderr)
-        let launched = LaunchOutcome()
-        // The waiter writes one byte to the wake pipe when the child has exited; the reader polls it with the streams.
+        let preparation = ChildLauncher.Preparation(
+            command, standardOutput: stdoutPipe.write, standardError: stderrPipe.write)
+        // The waiter starts the child (so the child's parent-death signal is tied to a thread that outlives it), then
+        // writes one byte to the wake pipe when the child has exited; the reader polls it with the streams.
         let waiter = Thread {
             let pid: pid_t
             do {
                 pid = try ChildLauncher.launch(preparation.plan)
-                launched.finish(.success(pid))
             } catch {
-                launched.finish(.failure(error))
+                closeAll([
+                    stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write, wakePipe.read,
+                    wakePipe.write,
+                ])
+                completion(.failure(startError(error, command: command)))
                 return
             }
+            closeAll([stdoutPipe.write, stderrPipe.write])
+            let child = ChildProcess(pid: pid)
+            started(child)
+            child.startReader(
+                stdout: stdoutPipe.read,
+                stderr: stderrPipe.read,
+                wake: wakePipe.read,
+                outputCaptureLimit: outputCaptureLimit,
+                onStandardOutputLine: onStandardOutputLine
+            ) { completion(.success($0)) }
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
-            exitFlag.exited.withLock { $0 = true }
+            child.exited.withLock { $0 = true }
             var byte: UInt8 = 1
-            _ = write(wake.write, &byte, 1)
-            close(wake.write)
+            _ = write(wakePipe.write, &byte, 1)
+            close(wakePipe.write)
         }
         waiter.name = "azfuse-wait"
         waiter.start()
-        switch launched.wait() {
-        case .success(let pid):
-            return pid
-        case .failure(let failure as ChildLauncher.Failure):
-            let reason = String(cString: strerror(failure.code))
-            let step: String
-            switch failure.step {
-            case .execute, nil: step = ""
-            case .openDevNull: step = " (opening /dev/null for stdin)"
-            case .redirectOutput, .redirectError: step = " (redirecting its output)"
-            case .changeDirectory: step = " (changing directory to '\(command.workingDirectory ?? "")')"
-            }
-            throw AzFuseError(
-                .transferFailed,
-                "cannot start '\(command.executable)'\(step): \(reason)",
-                path: command.executable,
-                underlying: POSIXError(POSIXErrorCode(rawValue: failure.code) ?? .EIO)
-            )
-        case .failure(let error):
-            throw error
+    }
+
+    // MARK: - Monitoring
+
+    /// The error for a child that could not be started.
+    private static func startError(_ error: any Error, command: ProcessRunner.Command) -> any Error {
+        guard let failure = error as? ChildLauncher.Failure else { return error }
+        let reason = String(cString: strerror(failure.code))
+        let step: String
+        switch failure.step {
+        case .execute, nil: step = ""
+        case .openDevNull: step = " (opening /dev/null for stdin)"
+        case .redirectOutput, .redirectError: step = " (redirecting its output)"
+        case .changeDirectory: step = " (changing directory to '\(command.workingDirectory ?? "")')"
         }
+        return AzFuseError(
+            .transferFailed,
+            "cannot start '\(command.executable)'\(step): \(reason)",
+            path: command.executable,
+            underlying: POSIXError(POSIXErrorCode(rawValue: failure.code) ?? .EIO)
+        )
     }
 
     private func startReader(
@@ -267,28 +246,5 @@ final class ChildProcess: Sendable {
 
     private static func closeAll(_ fds: [Int32]) {
         for fd in fds where fd >= 0 { close(fd) }
-    }
-}
-
-/// Whether a child has exited (set by its waiter thread); signals are sent under its lock.
-private final class ExitFlag: Sendable {
-    let exited = Mutex(false)
-}
-
-/// The waiter thread's answer to "did the child start?", awaited by the thread that asked for the child.
-private final class LaunchOutcome: Sendable {
-    private let outcome = Mutex<Result<pid_t, any Error>?>(nil)
-    private let ready = DispatchSemaphore(value: 0)
-
-    func finish(_ result: Result<pid_t, any Error>) {
-        outcome.withLock { $0 = result }
-        ready.signal()
-    }
-
-    /// Waits for ``finish(_:)``: only until the child has called `execve`, which takes about as long as
-    /// `posix_spawn` itself.
-    func wait() -> Result<pid_t, any Error> {
-        ready.wait()
-        return outcome.withLock { $0! }
     }
 }

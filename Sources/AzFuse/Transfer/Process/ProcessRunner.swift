@@ -147,14 +147,13 @@ package struct ProcessRunner: Sendable {
         let result: Result = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 do {
-                    let child = try ChildProcess.spawn(
+                    try ChildProcess.spawn(
                         command,
                         outputCaptureLimit: outputCaptureLimit,
-                        onStandardOutputLine: onStandardOutputLine
-                    ) { result in
-                        continuation.resume(returning: result)
-                    }
-                    termination.attach(child)
+                        onStandardOutputLine: onStandardOutputLine,
+                        started: { termination.attach($0) },
+                        completion: { continuation.resume(with: $0) }
+                    )
                 } catch {
                     continuation.resume(throwing: error)
                 }
