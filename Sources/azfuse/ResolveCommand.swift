@@ -27,17 +27,11 @@ enum ResolveCommand {
         return CommandLineTool.success
     }
 
-    /// The blob URL with the account's SAS attached and its signature redacted, as users would paste it.
+    /// The blob URL with the account's SAS attached and every secret in it redacted, as users would paste it.
     static func displayURL(_ blob: BlobTarget) -> String {
         let url = blob.url.absoluteString
         guard let sas = blob.account.sasToken, !sas.isEmpty else { return url }
-        return url + "?" + redactSignature(sas)
-    }
-
-    static func redactSignature(_ query: String) -> String {
-        query.split(separator: "&", omittingEmptySubsequences: false).map { field in
-            field.lowercased().hasPrefix("sig=") ? "sig=REDACTED" : String(field)
-        }.joined(separator: "&")
+        return url + "?" + Redaction.redactSecrets(in: sas)
     }
 
     static func textBlock(_ resolved: ResolvedPath) -> String {

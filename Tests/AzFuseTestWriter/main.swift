@@ -2,10 +2,19 @@
 // then waits to be killed, so tests can crash a process while its uploads are queued.
 //
 // usage: azfuse-test-writer <shared-memory-folder or -> <path>=<content>...
+//        azfuse-test-writer --spawn-child   (starts `sleep 600` through ProcessRunner, prints "child <pid>", waits)
 import AzFuse
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--spawn-child" {
+    let command = ProcessRunner.Command(executable: "/bin/sh", arguments: ["-c", "echo $$; exec sleep 600"])
+    _ = try await ProcessRunner().run(command) { line in
+        print("child \(line)")
+        fflush(nil)
+    }
+    exit(0)
+}
 guard let sharedMemory = arguments.first else {
     FileHandle.standardError.write(
         Data("usage: azfuse-test-writer <shared-memory-folder or -> <path>=<content>...\n".utf8))

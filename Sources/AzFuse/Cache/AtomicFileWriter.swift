@@ -123,7 +123,9 @@ enum AtomicFileWriter {
             try FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(mode)])
         } catch {
-            throw AzFuseError(.fileSystem, "could not create the folder: \(error.localizedDescription)", path: folder)
+            throw AzFuseError(
+                .fileSystem, "could not create the folder: \(error.localizedDescription)", path: folder,
+                underlying: error)
         }
     }
 

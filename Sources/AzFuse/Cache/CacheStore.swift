@@ -54,8 +54,15 @@ actor CacheStore {
         if let blob = resolved.blob { try rootGuard.check(blob.cacheRoot) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor >= 0 { return descriptor }
-        guard errno == ENOENT, let blob = resolved.blob else {
-            throw AzFuseError.fileSystem("opening for reading", path: resolved.path)
+        let code = errno
+        guard let blob = resolved.blob else {
+            throw AzFuseError.fileSystem("opening for reading", path: resolved.path, errno: code)
+        }
+        // ENOTDIR: a folder on the way to the cache file is a file, so the file is not cached either.
+        guard code == ENOENT || code == ENOTDIR else {
+            throw Self.naming(
+                AzFuseError.fileSystem("opening the cache file for reading", path: path, errno: code),
+                path: resolved.path, cacheRoot: blob.cacheRoot)
         }
         try await ensureCached(blob, reportedPath: resolved.path)
         let downloaded = open(path, O_RDONLY | O_CLOEXEC)
@@ -81,7 +88,7 @@ actor CacheStore {
                 }
             }
         } catch let error as AzFuseError {
-            throw Self.naming(error, path: reportedPath)
+            throw Self.naming(error, path: reportedPath, cacheRoot: blob.cacheRoot)
         }
     }
 
@@ -124,7 +131,9 @@ actor CacheStore {
             // value's lifetime after its last use, so a lock must never be released by a deinit.
             for lock in claimed.locks { lock.unlock() }
             for (item, outcome) in zip(batch, outcomes) {
-                if case .failure(let error) = outcome { failures.append(Self.fileError(error, path: item.path)) }
+                if case .failure(let error) = outcome {
+                    failures.append(Self.fileError(error, path: item.path, cacheRoot: item.blob.cacheRoot))
+                }
             }
             try Task.checkCancellation()
         }
@@ -150,8 +159,15 @@ actor CacheStore {
         var checked = Set<String>()
         for item in items {
             try verifyFolders(for: item.blob, checked: &checked)
-            let lock = try FileLock(path: CacheLayout.lockPath(for: item.blob))
-            if try !lock.tryLock() {
+            let lock: FileLock
+            let isFree: Bool
+            do {
+                lock = try FileLock(path: CacheLayout.lockPath(for: item.blob))
+                isFree = try lock.tryLock()
+            } catch let error as AzFuseError {
+                throw naming(error, path: item.path, cacheRoot: item.blob.cacheRoot)
+            }
+            if !isFree {
                 claimed.contended.append(item)
             } else if isRegularFile(item.blob.cachePath) {
                 report(1)
@@ -176,7 +192,7 @@ actor CacheStore {
                         try await self.ensureCached(item.blob, reportedPath: item.path)
                         return nil
                     } catch {
-                        return Self.fileError(error, path: item.path)
+                        return Self.fileError(error, path: item.path, cacheRoot: item.blob.cacheRoot)
                     }
                 }
             }
@@ -185,19 +201,35 @@ actor CacheStore {
         }
     }
 
-    private static func fileError(_ error: any Error, path: String) -> AzFuseError {
+    private static func fileError(_ error: any Error, path: String, cacheRoot: String) -> AzFuseError {
         naming(
             (error as? AzFuseError)
                 ?? AzFuseError(error is CancellationError ? .cancelled : .transferFailed, "\(error)", underlying: error),
-            path: path)
+            path: path, cacheRoot: cacheRoot)
     }
 
-    /// `error` naming the logical path the caller used; a different local path it named (the cache file) moves into
-    /// the message.
-    private static func naming(_ error: AzFuseError, path: String) -> AzFuseError {
+    /// `error` naming the logical path the caller used.
+    ///
+    /// A different local path the error named moves into the message: a path in the cache folder's internal `.azfuse`
+    /// folder (lock files, staging) is replaced by the cache folder itself, so no internal path is ever shown; any
+    /// other path is kept as the "cache path". A file-system failure inside the cache folder also says to check that
+    /// the cache folder is readable and writable, naming it.
+    static func naming(_ error: AzFuseError, path: String, cacheRoot: String? = nil) -> AzFuseError {
         var error = error
-        if let previous = error.path, previous != path, !error.message.contains(previous) {
-            error.message += " (cache file \(previous))"
+        if let previous = error.path, previous != path {
+            let isInCache = cacheRoot.map { previous == $0 || previous.hasPrefix($0 + "/") } ?? false
+            let internalFolder = cacheRoot.map { CacheLayout.internalFolder(cacheRoot: $0) }
+            if let cacheRoot, let internalFolder, previous == internalFolder || previous.hasPrefix(internalFolder + "/")
+            {
+                error.message = error.message.replacingOccurrences(of: previous, with: cacheRoot)
+            } else if !error.message.contains(previous) {
+                error.message += " (cache path \(previous))"
+            }
+            if let cacheRoot, isInCache, error.code == .fileSystem || error.code == .permissionDenied,
+                !error.message.contains(cacheRoot + " is not writable")
+            {
+                error.message += "; check that the cache folder \(cacheRoot) is readable and writable by this process"
+            }
         }
         error.path = path
         return error

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -14,7 +16,8 @@ final class FileLock: Sendable {
 
     /// Opens (creating if needed) the lock file without locking it.
     ///
-    /// - Throws: ``AzFuseError`` naming the lock file if it cannot be created.
+    /// - Throws: ``AzFuseError`` if the lock file cannot be created; for a lock file in a cache folder, the error names
+    ///   the cache folder and says it is not writable.
     ///
     /// - Parameters:
     ///   - path: The lock file.
@@ -22,13 +25,52 @@ final class FileLock: Sendable {
     ///     throws ``AzFuseError/Code/notFound``.
     init(path: String, create: Bool = true) throws {
         if create {
-            try AtomicFileWriter.createFolders(
-                String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]), mode: 0o700)
+            do {
+                try AtomicFileWriter.createFolders(
+                    String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]), mode: 0o700)
+            } catch let error as AzFuseError {
+                throw Self.creationError(path: path, code: Self.posixCode(of: error) ?? EIO)
+            }
         }
         let descriptor = open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw AzFuseError.fileSystem("opening the lock file", path: path) }
+        guard descriptor >= 0 else {
+            let code = errno
+            throw create
+                ? Self.creationError(path: path, code: code)
+                : AzFuseError.fileSystem("opening the lock file", path: path, errno: code)
+        }
         self.descriptor = descriptor
         self.path = path
+    }
+
+    /// The error for a lock file that cannot be created. A lock file inside a cache folder's internal folder is
+    /// reported as a problem with that cache folder (its path is the error's path), since the internal folder is
+    /// AzFuse's business and the usual cause is a cache folder the process cannot write to.
+    static func creationError(path: String, code: Int32) -> AzFuseError {
+        let reason = String(cString: strerror(code))
+        let kind: AzFuseError.Code = code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .fileSystem
+        guard let internalFolder = path.range(of: "/" + CacheLayout.internalFolderName + "/", options: .backwards)
+        else {
+            return AzFuseError(kind, "cannot create the lock file: \(reason)", path: path)
+        }
+        let cacheRoot = String(path[..<internalFolder.lowerBound])
+        return AzFuseError(
+            kind,
+            "the cache folder \(cacheRoot) is not writable (creating a lock file in it failed: \(reason)); make it "
+                + "writable by this user, or point the mount's cache at a writable folder",
+            path: cacheRoot, underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+    }
+
+    /// The `errno` behind a folder-creation error, when it can be found.
+    private static func posixCode(of error: AzFuseError) -> Int32? {
+        var cause: (any Error)? = error.underlying
+        while let current = cause {
+            if let posix = current as? POSIXError { return posix.code.rawValue }
+            let bridged = current as NSError
+            if bridged.domain == NSPOSIXErrorDomain { return Int32(bridged.code) }
+            cause = bridged.userInfo[NSUnderlyingErrorKey] as? any Error
+        }
+        return nil
     }
 
     deinit {

@@ -57,8 +57,9 @@ extension AzFuseConfiguration {
         }
         configuration.mounts = try MappingFile.load(mappingFile)
         let folder = absolute(variables.string("STORAGE_ACCOUNT_CONFIG_FOLDER", default: defaultStorageAccountFolder))
-        for name in Set(configuration.mounts.map(\.storageAccount)) {
-            configuration.storageAccounts[name] = try StorageAccountFile.load(name: name, folder: folder)
+        for mount in configuration.mounts where configuration.storageAccounts[mount.storageAccount] == nil {
+            configuration.storageAccounts[mount.storageAccount] = try StorageAccountFile.load(
+                name: mount.storageAccount, folder: folder, namedBy: mount)
         }
         return configuration
     }

@@ -46,9 +46,16 @@ enum MappingFile {
                 }
                 return value
             }
-            return Mount(
+            var mount = Mount(
                 local: try string("local"), remote: try string("remote"), cache: try string("cache"),
                 storageAccount: try string("storage_account"))
+            let first = entries.first.map { MountOrigin.Position(line: $0.line, column: $0.column) }
+            mount.origin = MountOrigin(
+                file: file, start: first ?? MountOrigin.Position(line: 1, column: 1),
+                keys: Dictionary(
+                    entries.map { ($0.key, MountOrigin.Position(line: $0.line, column: $0.column)) },
+                    uniquingKeysWith: { first, _ in first }))
+            return mount
         }
     }
 }

@@ -19,6 +19,8 @@ public struct Mount: Sendable, Hashable {
     /// The name of the storage account (the base name of its YAML file, or a key of
     /// ``AzFuseConfiguration/storageAccounts``).
     public var storageAccount: String
+    /// Where the mount was read from, when it came from a mapping file; errors about the mount name it.
+    var origin: MountOrigin?
 
     /// Creates a mapping rule.
     ///
@@ -32,5 +34,27 @@ public struct Mount: Sendable, Hashable {
         self.remote = remote
         self.cache = cache
         self.storageAccount = storageAccount
+    }
+
+    /// Two mounts are equal when their four settings are; where they were read from does not count.
+    public static func == (lhs: Mount, rhs: Mount) -> Bool {
+        lhs.local == rhs.local && lhs.remote == rhs.remote && lhs.cache == rhs.cache
+            && lhs.storageAccount == rhs.storageAccount
+    }
+
+    /// Hashes the four settings.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(local)
+        hasher.combine(remote)
+        hasher.combine(cache)
+        hasher.combine(storageAccount)
+    }
+
+    /// `<file>:<line>:<column>: mount '<local>'` pointing at `key` when the mount came from a mapping file, else
+    /// `mount '<local>'`: how errors about this mount start.
+    func errorPrefix(key: String) -> String {
+        let name = "mount '\(local)'"
+        guard let origin else { return name }
+        return "\(origin.location(of: key)): \(name)"
     }
 }

@@ -11,19 +11,26 @@ enum StorageAccountFile {
 
     /// Loads the account `name` from `folder`.
     ///
+    /// - Parameters:
+    ///   - name: The account's name, as a mount's `storage_account` gives it.
+    ///   - folder: The storage account folder.
+    ///   - mount: The mount that names the account, if any; errors about the name point at its mapping file.
     /// - Throws: ``AzFuseError/Code/invalidConfiguration`` naming the file when it is missing or wrong.
-    static func load(name: String, folder: String) throws -> StorageAccount {
+    static func load(name: String, folder: String, namedBy mount: Mount? = nil) throws -> StorageAccount {
+        let reference = mount.map { " (\($0.errorPrefix(key: "storage_account")))" } ?? ""
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw AzFuseError(
                 .invalidConfiguration,
-                "storage account name '\(name)' is not a plain file name; use the base name of a file in \(folder)")
+                "storage account name '\(name)'\(reference) is not a plain file name; use the base name of a file in "
+                    + folder, path: mount?.origin?.file)
         }
         let path = (folder as NSString).appendingPathComponent(name + ".yaml")
         guard FileManager.default.fileExists(atPath: path) else {
             throw AzFuseError(
                 .invalidConfiguration,
-                "storage account file \(path) does not exist; create it with account_name, container_name and "
-                    + "sas_token or account_key, or set AZFUSE_STORAGE_ACCOUNT_CONFIG_FOLDER to its folder",
+                "storage account file \(path)\(reference) does not exist; create it with account_name, "
+                    + "container_name and sas_token or account_key, or set AZFUSE_STORAGE_ACCOUNT_CONFIG_FOLDER to "
+                    + "its folder",
                 path: path)
         }
         return try account(from: try loadMerged(path, chain: []), file: path)
@@ -59,7 +66,13 @@ enum StorageAccountFile {
         let resolvedBase =
             basePath.hasPrefix("/")
             ? basePath : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(basePath)
-        let base = try loadMerged(resolvedBase, chain: chain + [canonical])
+        let base: YAMLValue
+        do {
+            base = try loadMerged(resolvedBase, chain: chain + [canonical])
+        } catch var error as AzFuseError where error.path == resolvedBase {
+            error.message += " (included by '_base_' at \(path):\(baseEntry.line):\(baseEntry.column))"
+            throw error
+        }
         return merge(base, .mapping(entries.filter { $0.key != "_base_" }))
     }
 

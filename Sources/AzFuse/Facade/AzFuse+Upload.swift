@@ -145,9 +145,15 @@ extension AzFuse {
         isolation: isolated (any Actor)? = #isolation,
         _ write: (String, AtomicFileWriter.Permissions) async throws -> Value
     ) async throws -> Value {
-        let value = try await write(blob.cachePath, .ownerOnly)
-        let pending = try await uploads.record(
-            blob, logicalPath: resolved.path, content: blob.cachePath, inSharedMemory: false)
+        let value: Value
+        let pending: PendingUpload
+        do {
+            value = try await write(blob.cachePath, .ownerOnly)
+            pending = try await uploads.record(
+                blob, logicalPath: resolved.path, content: blob.cachePath, inSharedMemory: false)
+        } catch let error as AzFuseError {
+            throw CacheStore.naming(error, path: resolved.path, cacheRoot: blob.cacheRoot)
+        }
         if let uploader {
             await uploader.submit(pending)
         } else {

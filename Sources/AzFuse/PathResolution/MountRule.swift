@@ -6,7 +6,7 @@ struct MountRule: Sendable {
     let account: StorageAccount
     /// `local` made absolute and normalized.
     let localComponents: [[UInt8]]
-    /// `remote` with leading, trailing and repeated slashes and `.` segments removed.
+    /// `remote` with leading, trailing and repeated slashes and `.` segments removed, and `..` segments applied.
     let remoteComponents: [[UInt8]]
     /// `cache` with `~` expanded, made absolute and normalized.
     let cacheComponents: [[UInt8]]
@@ -18,32 +18,21 @@ struct MountRule: Sendable {
     ///   - account: The storage account it names.
     ///   - baseDirectory: The directory relative `local` and `cache` prefixes are resolved against.
     ///   - homeDirectory: What `~` in `cache` expands to.
-    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` when a prefix is empty or `remote` climbs out of the
-    ///   container with `..`.
+    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` when a prefix is empty, the cache folder is `/` or `remote`
+    ///   climbs above the container root with `..`; the message names the mapping file and line the mount came from.
     init(mount: Mount, account: StorageAccount, baseDirectory: String, homeDirectory: String) throws {
-        let name = "mount '\(mount.local)'"
         guard !mount.local.isEmpty else {
-            throw AzFuseError(.invalidConfiguration, "\(name) has an empty 'local' prefix; give the logical folder")
+            throw Self.error(
+                mount, key: "local", "has an empty 'local' prefix; give the logical folder, such as data")
         }
         guard !mount.cache.isEmpty else {
-            throw AzFuseError(.invalidConfiguration, "\(name) has an empty 'cache' folder; give a local folder")
+            throw Self.error(
+                mount, key: "cache", "has an empty 'cache' folder; give a local folder, such as /tmp/azfuse/data")
         }
         self.mount = mount
         self.account = account
         self.localComponents = LogicalPath.absoluteComponents(of: mount.local, base: baseDirectory)
-
-        var remote: [[UInt8]] = []
-        for part in Array(mount.remote.utf8).split(separator: LogicalPath.slash) {
-            if part.elementsEqual(".".utf8) { continue }
-            if part.elementsEqual("..".utf8) {
-                throw AzFuseError(
-                    .invalidConfiguration,
-                    "\(name) has remote '\(mount.remote)' containing '..'; blob prefixes cannot climb out of the "
-                        + "container, write the prefix without '..'")
-            }
-            remote.append(Array(part))
-        }
-        self.remoteComponents = remote
+        self.remoteComponents = try Self.remoteComponents(of: mount)
 
         var cache = mount.cache
         if cache == "~" || cache.hasPrefix("~/") {
@@ -51,11 +40,41 @@ struct MountRule: Sendable {
         }
         let cacheComponents = LogicalPath.absoluteComponents(of: cache, base: baseDirectory)
         guard !cacheComponents.isEmpty else {
-            throw AzFuseError(
-                .invalidConfiguration,
-                "\(name) uses '/' as its cache folder; give a dedicated folder such as "
+            throw Self.error(
+                mount, key: "cache",
+                "uses '/' as its cache folder ('\(mount.cache)'); give a dedicated folder such as "
                     + "~/.cache/azfuse/data, because clearing the cache removes files below it")
         }
         self.cacheComponents = cacheComponents
+    }
+
+    /// The components of `remote` with empty and `.` segments dropped and each `..` removing the segment before it,
+    /// as azfuse's path joining does (`h5/./x/../y` is `h5/y`).
+    ///
+    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` naming the mount (and its mapping file) when a `..` climbs
+    ///   above the container root, such as `../x` or `a/../../x`.
+    static func remoteComponents(of mount: Mount) throws -> [[UInt8]] {
+        var components: [[UInt8]] = []
+        for part in Array(mount.remote.utf8).split(separator: LogicalPath.slash) {
+            if part.elementsEqual(".".utf8) { continue }
+            if part.elementsEqual("..".utf8) {
+                guard !components.isEmpty else {
+                    throw error(
+                        mount, key: "remote",
+                        "has remote '\(mount.remote)', whose '..' climbs above the container root; blob prefixes "
+                            + "cannot leave the container, write the prefix without the leading '..'")
+                }
+                components.removeLast()
+                continue
+            }
+            components.append(Array(part))
+        }
+        return components
+    }
+
+    /// An ``AzFuseError/Code/invalidConfiguration`` error about `mount`, naming its mapping file and the line of
+    /// `key` when it was read from one, and the mapping file as the error's path.
+    static func error(_ mount: Mount, key: String, _ problem: String) -> AzFuseError {
+        AzFuseError(.invalidConfiguration, "\(mount.errorPrefix(key: key)) \(problem)", path: mount.origin?.file)
     }
 }

@@ -33,10 +33,10 @@ actor PathResolver {
         var rules: [MountRule] = []
         for mount in configuration.mounts {
             guard let account = configuration.storageAccounts[mount.storageAccount] else {
-                throw AzFuseError(
-                    .invalidConfiguration,
-                    "mount '\(mount.local)' names storage account '\(mount.storageAccount)', which is not "
-                        + "configured; add it to the storage accounts or fix the name")
+                throw MountRule.error(
+                    mount, key: "storage_account",
+                    "names storage account '\(mount.storageAccount)', which is not configured; add it to the "
+                        + "storage accounts or fix the name")
             }
             rules.append(
                 try MountRule(

@@ -65,6 +65,24 @@ import Testing
         #expect(result.standardError.contains(mapping))
     }
 
+    /// The signature is hidden however the SAS spells its name: upper case, percent-encoded, first or last.
+    @Test(arguments: ["?SIG=SECRET1&sv=2021-08-06", "?sv=2021-08-06&%73ig=SECRET1&sp=r", "?sv=1&Sig=SECRET1"])
+    func hidesTheSignatureHoweverItIsSpelled(_ sas: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try EnvironmentConfigurationTests.writeLayout(in: directory)
+        try directory.write(
+            "account_name: accountname\nsas_token: '\(sas)'\ncontainer_name: containername\n",
+            to: "aux_data/storage_account/storage_config_name.yaml")
+        for arguments in [["resolve", "data/a.txt"], ["resolve", "--json", "data/a.txt"]] {
+            let result = try CommandRunner.run(
+                arguments, environment: ["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput.contains("=REDACTED"), "\(result.standardOutput)")
+            #expect(!result.standardOutput.contains("SECRET1"), "\(result.standardOutput)")
+        }
+    }
+
     @Test func usageErrorsExitTwo() throws {
         for arguments in [["resolve"], ["resolve", "--bogus", "x"], ["nonsense"], []] {
             let result = try CommandRunner.run(arguments, environment: [:], currentDirectory: "/")

@@ -98,6 +98,21 @@ import Testing
         #expect(error?.description.contains("No such file or directory") == true)
     }
 
+    @Test func missingWorkingDirectoryIsAClearError() async throws {
+        var command = shell("echo never")
+        command.workingDirectory = "/nonexistent/folder"
+        let error = await #expect(throws: AzFuseError.self) { try await ProcessRunner().run(command) }
+        #expect(error?.code == .transferFailed)
+        #expect(
+            error?.message.contains("changing directory to '/nonexistent/folder'") == true,
+            "\(String(describing: error))")
+    }
+
+    @Test func bareNamesAreFoundOnPath() async throws {
+        let result = try await ProcessRunner().run(.init(executable: "sh", arguments: ["-c", "echo found"]))
+        #expect(result.standardOutput.text == "found\n")
+    }
+
     @Test func cancellationTerminatesTheChildAndReapsIt() async throws {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("azfuse-pid-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: pidFile) }
@@ -148,6 +163,41 @@ import Testing
             for try await status in group { #expect(status == .exited(0)) }
         }
         #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
+    /// A child started through ProcessRunner dies with its parent process, even when the parent is killed with
+    /// SIGKILL and cannot clean up (the kernel sends the child SIGKILL: `PR_SET_PDEATHSIG`).
+    @Test func childDiesWhenItsParentIsKilled() async throws {
+        let running = try CommandRunner.start(
+            ["--spawn-child"], environment: [:], currentDirectory: "/", executable: "azfuse-test-writer")
+        let line = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = running.output.fileHandleForReading.availableData
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }
+        }
+        kill(running.process.processIdentifier, SIGKILL)
+        let result = running.finish()
+        let pid = try #require(
+            pid_t(line.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst("child ".count)),
+            "parent said \(line); stderr: \(result.standardError)")
+        #expect(try await Self.waitUntilGone(pid, within: .seconds(5)), "sleep \(pid) outlived its killed parent")
+    }
+
+    /// Whether `pid` is gone (or a zombie waiting for an init that does not reap) within `limit`.
+    static func waitUntilGone(_ pid: pid_t, within limit: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            // The state follows the command name in parentheses.
+            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first.map({ "ZX".contains($0) }) == true
+            {
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(pid, SIGKILL)
+        return false
     }
 
     private func waitForPid(in file: URL) async throws -> pid_t {

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Reads azfuse's YAML configuration files without a YAML package, accepting only a strict subset of YAML.
 ///
 /// Supported: block mappings and sequences nested by indentation (including the `- key: value` list-of-mappings
@@ -38,43 +42,84 @@ enum YAMLReader {
     ///
     /// - Parameter path: The file to read.
     /// - Returns: The document's value; ``YAMLValue/null`` for an empty document.
-    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` with `path` set, when the file cannot be read, is too
-    ///   large, is not UTF-8, or is not valid in the supported subset.
+    /// - Throws: ``AzFuseError/Code/invalidConfiguration`` with `path` set, when the file does not exist, is not a
+    ///   regular file (a directory, FIFO, device or socket is refused without waiting), cannot be read, is too large,
+    ///   is not UTF-8, or is not valid in the supported subset.
     static func parse(contentsOf path: String) throws -> YAMLValue {
         try parse(decodeUTF8(readFile(at: path), file: path), file: path)
     }
 
-    /// Reads at most ``maximumFileSize`` bytes from the regular file at `path`.
+    /// Reads at most ``maximumFileSize`` bytes from the regular file at `path` (a symbolic link to one is fine).
+    ///
+    /// Anything else (a directory, a FIFO, a device, a socket) is refused at once: it is checked before the file is
+    /// opened, opened without blocking (a FIFO with no writer would otherwise wait forever) and checked again on the
+    /// open descriptor, so a file swapped in between is refused too.
     private static func readFile(at path: String) throws -> Data {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw AzFuseError(
-                .invalidConfiguration, "\(path): the configuration file does not exist; check the path", path: path)
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR {
+                throw AzFuseError(
+                    .invalidConfiguration, "\(path): the configuration file does not exist; check the path",
+                    path: path)
+            }
+            throw unreadable(path, code)
         }
-        guard !isDirectory.boolValue else {
-            throw AzFuseError(
-                .invalidConfiguration, "\(path): this is a directory, not a configuration file; check the path",
-                path: path)
+        try requireRegularFile(status, path: path)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard descriptor >= 0 else { throw unreadable(path, errno) }
+        defer { close(descriptor) }
+        guard fstat(descriptor, &status) == 0 else { throw unreadable(path, errno) }
+        try requireRegularFile(status, path: path)
+
+        var bytes = [UInt8](repeating: 0, count: maximumFileSize + 1)
+        var count = 0
+        while count < bytes.count {
+            let received = bytes.withUnsafeMutableBytes { buffer in
+                read(descriptor, buffer.baseAddress! + count, buffer.count - count)
+            }
+            if received > 0 {
+                count += received
+            } else if received == 0 {
+                break
+            } else if errno != EINTR {
+                throw unreadable(path, errno)
+            }
         }
-        let data: Data?
-        do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: maximumFileSize + 1)
-        } catch {
-            throw AzFuseError(
-                .invalidConfiguration, "\(path): the configuration file cannot be read; check its permissions",
-                path: path, underlying: error)
-        }
-        let bytes = data ?? Data()
-        guard bytes.count <= maximumFileSize else {
+        guard count <= maximumFileSize else {
             throw AzFuseError(
                 .invalidConfiguration,
                 "\(path): the configuration file is larger than \(maximumFileSize) bytes; check that this is the "
                     + "right file",
                 path: path)
         }
-        return bytes
+        return Data(bytes[..<count])
+    }
+
+    /// Throws unless `status` describes a regular file.
+    private static func requireRegularFile(_ status: stat, path: String) throws {
+        let kind: String
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: kind = "a directory"
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "an unsupported kind of file"
+        }
+        throw AzFuseError(
+            .invalidConfiguration,
+            "\(path): this is \(kind), not a configuration file; give the path of a regular YAML file", path: path)
+    }
+
+    /// The error for a configuration file that exists but cannot be read.
+    private static func unreadable(_ path: String, _ code: Int32) -> AzFuseError {
+        AzFuseError(
+            .invalidConfiguration,
+            "\(path): the configuration file cannot be read (\(String(cString: strerror(code)))); check its "
+                + "permissions",
+            path: path, underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
     }
 
     /// Decodes `bytes` as UTF-8, reporting the line and column of the first invalid sequence.

@@ -3,10 +3,13 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A child process started with `posix_spawnp`, monitored by two dedicated threads.
+/// A child process started by ``ChildLauncher`` (like `posix_spawnp`, plus a parent-death signal), monitored by two
+/// dedicated threads.
 ///
-/// The waiter thread blocks in `waitid(WNOWAIT)` until the child exits and then marks it exited, so a signal is never
-/// sent to a reaped (and possibly reused) process id. The reader thread reads stdout and stderr with `poll`, drains
+/// The waiter thread starts the child, so the child's parent-death signal (`SIGKILL`, sent by the kernel when the
+/// thread that started it ends) fires only if this process dies: the waiter lives until the child has exited. It
+/// then blocks in `waitid(WNOWAIT)` until the child exits and marks it exited, so a signal is never sent to a reaped
+/// (and possibly reused) process id. The reader thread reads stdout and stderr with `poll`, drains
 /// them once the child has exited (a grandchild that keeps a pipe open cannot stall it), reaps the child with
 /// `waitpid` and reports the outcome. Neither thread belongs to Swift's cooperative pool.
 final class ChildProcess: Sendable {
@@ -37,21 +40,25 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// Starts `command` with stdin on `/dev/null` and stdout and stderr on pipes, then starts the monitor threads.
+    /// Starts `command` with stdin on `/dev/null` and stdout and stderr on pipes, on a new waiter thread, without
+    /// waiting for it: the calling thread (often one of Swift's cooperative threads) only creates the pipes and the
+    /// thread.
     ///
     /// - Parameters:
     ///   - command: What to run.
     ///   - outputCaptureLimit: How many trailing bytes of each stream to keep.
     ///   - onStandardOutputLine: Called on the reader thread for each stdout line, in order.
-    ///   - completion: Called once, on the reader thread, after the child has been reaped and its output drained.
-    /// - Returns: The running child.
-    /// - Throws: ``AzFuseError`` with code `.transferFailed` if the process cannot be started.
+    ///   - started: Called once, on the waiter thread, with the running child, before `completion`.
+    ///   - completion: Called once: on the reader thread after the child has been reaped and its output drained, or
+    ///     on the waiter thread with an ``AzFuseError`` (code `.transferFailed`) if the child could not be started.
+    /// - Throws: ``AzFuseError`` with code `.transferFailed` if the pipes cannot be created (nothing is called then).
     static func spawn(
         _ command: ProcessRunner.Command,
         outputCaptureLimit: Int,
         onStandardOutputLine: (@Sendable (String) -> Void)?,
-        completion: @escaping @Sendable (ProcessRunner.Result) -> Void
-    ) throws -> ChildProcess {
+        started: @escaping @Sendable (ChildProcess) -> Void,
+        completion: @escaping @Sendable (Result<ProcessRunner.Result, any Error>) -> Void
+    ) throws {
         let stdoutPipe = try makePipe()
         let stderrPipe: (read: Int32, write: Int32)
         do {
@@ -67,55 +74,79 @@ final class ChildProcess: Sendable {
             closeAll([stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write])
             throw error
         }
-        let pid: pid_t
-        do {
-            pid = try spawnProcess(command, stdout: stdoutPipe.write, stderr: stderrPipe.write)
-        } catch {
-            closeAll([
-                stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write, wakePipe.read, wakePipe.write,
-            ])
-            throw error
+        let preparation = ChildLauncher.Preparation(
+            command, standardOutput: stdoutPipe.write, standardError: stderrPipe.write)
+        // The waiter starts the child (so the child's parent-death signal is tied to a thread that outlives it), then
+        // writes one byte to the wake pipe when the child has exited; the reader polls it with the streams.
+        let waiter = Thread {
+            let pid: pid_t
+            do {
+                pid = try ChildLauncher.launch(preparation.plan)
+            } catch {
+                closeAll([
+                    stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write, wakePipe.read,
+                    wakePipe.write,
+                ])
+                completion(.failure(startError(error, command: command)))
+                return
+            }
+            closeAll([stdoutPipe.write, stderrPipe.write])
+            let child = ChildProcess(pid: pid)
+            started(child)
+            child.startReader(
+                stdout: stdoutPipe.read,
+                stderr: stderrPipe.read,
+                wake: wakePipe.read,
+                outputCaptureLimit: outputCaptureLimit,
+                onStandardOutputLine: onStandardOutputLine
+            ) { completion(.success($0)) }
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
+            child.exited.withLock { $0 = true }
+            var byte: UInt8 = 1
+            _ = write(wakePipe.write, &byte, 1)
+            close(wakePipe.write)
         }
-        closeAll([stdoutPipe.write, stderrPipe.write])
-        let child = ChildProcess(pid: pid)
-        child.startMonitoring(
-            stdout: stdoutPipe.read,
-            stderr: stderrPipe.read,
-            wake: wakePipe,
-            outputCaptureLimit: outputCaptureLimit,
-            onStandardOutputLine: onStandardOutputLine,
-            completion: completion
-        )
-        return child
+        waiter.name = "azfuse-wait"
+        waiter.start()
     }
 
     // MARK: - Monitoring
 
-    private func startMonitoring(
+    /// The error for a child that could not be started.
+    private static func startError(_ error: any Error, command: ProcessRunner.Command) -> any Error {
+        guard let failure = error as? ChildLauncher.Failure else { return error }
+        let reason = String(cString: strerror(failure.code))
+        let step: String
+        switch failure.step {
+        case .execute, nil: step = ""
+        case .openDevNull: step = " (opening /dev/null for stdin)"
+        case .redirectOutput, .redirectError: step = " (redirecting its output)"
+        case .changeDirectory: step = " (changing directory to '\(command.workingDirectory ?? "")')"
+        }
+        return AzFuseError(
+            .transferFailed,
+            "cannot start '\(command.executable)'\(step): \(reason)",
+            path: command.executable,
+            underlying: POSIXError(POSIXErrorCode(rawValue: failure.code) ?? .EIO)
+        )
+    }
+
+    private func startReader(
         stdout: Int32,
         stderr: Int32,
-        wake: (read: Int32, write: Int32),
+        wake: Int32,
         outputCaptureLimit: Int,
         onStandardOutputLine: (@Sendable (String) -> Void)?,
         completion: @escaping @Sendable (ProcessRunner.Result) -> Void
     ) {
-        // The waiter writes one byte to the wake pipe when the child has exited; the reader polls it with the streams.
-        let waiter = Thread { [self] in
-            var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
-            exited.withLock { $0 = true }
-            var byte: UInt8 = 1
-            _ = write(wake.write, &byte, 1)
-            close(wake.write)
-        }
-        waiter.name = "azfuse-wait-\(pid)"
         let reader = Thread { [self] in
             var output = BoundedOutputCapture(limit: outputCaptureLimit, lineHandler: onStandardOutputLine)
             var errors = BoundedOutputCapture(limit: outputCaptureLimit, lineHandler: nil)
-            Self.readUntilExit(stdout: stdout, stderr: stderr, wake: wake.read, output: &output, errors: &errors)
+            Self.readUntilExit(stdout: stdout, stderr: stderr, wake: wake, output: &output, errors: &errors)
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            Self.closeAll([stdout, stderr, wake.read])
+            Self.closeAll([stdout, stderr, wake])
             completion(
                 ProcessRunner.Result(
                     exitStatus: ProcessRunner.ExitStatus(waitStatus: status),
@@ -125,7 +156,6 @@ final class ChildProcess: Sendable {
             )
         }
         reader.name = "azfuse-read-\(pid)"
-        waiter.start()
         reader.start()
     }
 
@@ -199,73 +229,7 @@ final class ChildProcess: Sendable {
         }
     }
 
-    // MARK: - Spawning
-
-    private static func spawnProcess(_ command: ProcessRunner.Command, stdout: Int32, stderr: Int32) throws -> pid_t {
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-
-        try check(posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0), "open /dev/null")
-        try check(posix_spawn_file_actions_adddup2(&fileActions, stdout, 1), "redirect stdout")
-        try check(posix_spawn_file_actions_adddup2(&fileActions, stderr, 2), "redirect stderr")
-        // Close every other descriptor the parent left without close-on-exec (glibc 2.34 and later).
-        if let addCloseFrom = SpawnExtensions.addCloseFrom {
-            try check(addCloseFrom(&fileActions, 3), "close inherited descriptors")
-        }
-        if let directory = command.workingDirectory {
-            guard let addChdir = SpawnExtensions.addChdir else {
-                throw AzFuseError(
-                    .transferFailed,
-                    "cannot start '\(command.executable)' in '\(directory)': this C library has no "
-                        + "posix_spawn_file_actions_addchdir_np (glibc 2.29 or later is required)",
-                    path: command.executable
-                )
-            }
-            try check(addChdir(&fileActions, directory), "change directory to '\(directory)'")
-        }
-
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        try check(posix_spawnattr_setsigmask(&attributes, &noSignals), "reset the signal mask")
-        try check(posix_spawnattr_setsigdefault(&attributes, &allSignals), "reset signal handlers")
-        try check(
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)),
-            "set spawn flags"
-        )
-
-        let arguments = [command.executable] + command.arguments
-        let environment = command.resolvedEnvironment().map { "\($0.key)=\($0.value)" }
-        var pid: pid_t = 0
-        let result = withCStringArray(arguments) { argv in
-            withCStringArray(environment) { envp in
-                posix_spawnp(&pid, command.executable, &fileActions, &attributes, argv, envp)
-            }
-        }
-        guard result == 0 else {
-            throw AzFuseError(
-                .transferFailed,
-                "cannot start '\(command.executable)': \(String(cString: strerror(result)))",
-                path: command.executable,
-                underlying: POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO)
-            )
-        }
-        return pid
-    }
-
-    private static func check(_ result: Int32, _ step: String) throws {
-        guard result != 0 else { return }
-        throw AzFuseError(
-            .transferFailed,
-            "cannot prepare a child process (\(step)): \(String(cString: strerror(result)))",
-            underlying: POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO)
-        )
-    }
+    // MARK: - Helpers
 
     private static func makePipe() throws -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
@@ -282,15 +246,5 @@ final class ChildProcess: Sendable {
 
     private static func closeAll(_ fds: [Int32]) {
         for fd in fds where fd >= 0 { close(fd) }
-    }
-
-    /// Calls `body` with a NULL-terminated C array of copies of `strings`, freed afterwards.
-    private static func withCStringArray<R>(
-        _ strings: [String],
-        _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
-    ) -> R {
-        let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

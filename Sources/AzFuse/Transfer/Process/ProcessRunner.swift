@@ -3,10 +3,14 @@ import Synchronization
 
 /// Runs a child process to completion without a shell and without blocking Swift's cooperative thread pool.
 ///
-/// The child is started with `posix_spawnp` (not `Foundation.Process`, whose children inherit a blocked `SIGTERM`
-/// when started from async code on Linux). Its signal mask is cleared and every signal handler reset to the default,
-/// stdin is `/dev/null`, stdout and stderr are read through pipes by a dedicated thread, and its exit is awaited by
-/// another dedicated thread. Only the last ``outputCaptureLimit`` bytes of each stream are kept.
+/// The child is started like `posix_spawnp` does it (not with `Foundation.Process`, whose children inherit a blocked
+/// `SIGTERM` when started from async code on Linux), by ``ChildLauncher`` on a dedicated thread. Its signal mask is
+/// cleared and every signal handler reset to the default, stdin is `/dev/null`, stdout and stderr are read through
+/// pipes by a dedicated thread, and its exit is awaited by the thread that started it. Only the last
+/// ``outputCaptureLimit`` bytes of each stream are kept.
+///
+/// The child never outlives this process: it gets `SIGKILL` from the kernel when this process dies, even by
+/// `SIGKILL` (`PR_SET_PDEATHSIG`), so a killed program leaves no azcopy running behind it.
 ///
 /// When the calling task is cancelled, the child gets `SIGTERM`, then `SIGKILL` after ``terminationGracePeriod``
 /// if it is still running; it is always reaped before ``run(_:onStandardOutputLine:)`` returns or throws.
@@ -143,14 +147,13 @@ package struct ProcessRunner: Sendable {
         let result: Result = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 do {
-                    let child = try ChildProcess.spawn(
+                    try ChildProcess.spawn(
                         command,
                         outputCaptureLimit: outputCaptureLimit,
-                        onStandardOutputLine: onStandardOutputLine
-                    ) { result in
-                        continuation.resume(returning: result)
-                    }
-                    termination.attach(child)
+                        onStandardOutputLine: onStandardOutputLine,
+                        started: { termination.attach($0) },
+                        completion: { continuation.resume(with: $0) }
+                    )
                 } catch {
                     continuation.resume(throwing: error)
                 }
