@@ -38,7 +38,7 @@ actor CacheStore {
     /// first on a miss.
     nonisolated func fileForReading(_ resolved: ResolvedPath) async throws -> String {
         guard let blob = resolved.blob else { return resolved.path }
-        try rootGuard.check(blob.cacheRoot)
+        try checkRoot(of: blob, reportedPath: resolved.path)
         if Self.isRegularFile(blob.cachePath) { return blob.cachePath }
         try await ensureCached(blob, reportedPath: resolved.path)
         return blob.cachePath
@@ -51,7 +51,7 @@ actor CacheStore {
     /// - Returns: A descriptor the caller must close.
     nonisolated(nonsending) func openForReading(_ resolved: ResolvedPath) async throws -> Int32 {
         let path = resolved.blob?.cachePath ?? resolved.path
-        if let blob = resolved.blob { try rootGuard.check(blob.cacheRoot) }
+        if let blob = resolved.blob { try checkRoot(of: blob, reportedPath: resolved.path) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor >= 0 { return descriptor }
         let code = errno
@@ -68,6 +68,15 @@ actor CacheStore {
         let downloaded = open(path, O_RDONLY | O_CLOEXEC)
         guard downloaded >= 0 else { throw AzFuseError.fileSystem("opening the downloaded file", path: resolved.path) }
         return downloaded
+    }
+
+    /// Checks the cache folder of `blob` (once per instance), naming `reportedPath` in the error.
+    nonisolated func checkRoot(of blob: BlobTarget, reportedPath: String) throws {
+        do {
+            try rootGuard.check(blob.cacheRoot)
+        } catch let error as AzFuseError {
+            throw Self.naming(error, path: reportedPath, cacheRoot: blob.cacheRoot)
+        }
     }
 
     /// Downloads `blob` into its cache file unless it is there already.
@@ -105,7 +114,7 @@ actor CacheStore {
             guard let blob = resolved.blob, !CacheLayout.isInternal(relativePath: blob.relativePath),
                 seen.insert(blob.cachePath).inserted
             else { continue }
-            try rootGuard.check(blob.cacheRoot)
+            try checkRoot(of: blob, reportedPath: resolved.path)
             guard !Self.isRegularFile(blob.cachePath) else { continue }
             wanted.append((resolved.path, blob))
         }
@@ -210,24 +219,25 @@ actor CacheStore {
 
     /// `error` naming the logical path the caller used.
     ///
-    /// A different local path the error named moves into the message: a path in the cache folder's internal `.azfuse`
-    /// folder (lock files, staging) is replaced by the cache folder itself, so no internal path is ever shown; any
-    /// other path is kept as the "cache path". A file-system failure inside the cache folder also says to check that
+    /// A different local path the error named moves into the message. For a file-system failure, a path in the cache
+    /// folder's internal `.azfuse` folder (lock files, staging) is replaced by the cache folder itself, so the caller
+    /// is told which folder to fix rather than an internal file; a refused folder (a planted symbolic link, say) keeps
+    /// its own name. Any other path is kept as the "cache path". A file-system failure inside the cache folder also says to check that
     /// the cache folder is readable and writable, naming it.
     static func naming(_ error: AzFuseError, path: String, cacheRoot: String? = nil) -> AzFuseError {
         var error = error
         if let previous = error.path, previous != path {
             let isInCache = cacheRoot.map { previous == $0 || previous.hasPrefix($0 + "/") } ?? false
             let internalFolder = cacheRoot.map { CacheLayout.internalFolder(cacheRoot: $0) }
-            if let cacheRoot, let internalFolder, previous == internalFolder || previous.hasPrefix(internalFolder + "/")
+            let isFileSystemFailure = error.code == .fileSystem || error.code == .permissionDenied
+            if let cacheRoot, let internalFolder, isFileSystemFailure,
+                previous == internalFolder || previous.hasPrefix(internalFolder + "/")
             {
                 error.message = error.message.replacingOccurrences(of: previous, with: cacheRoot)
             } else if !error.message.contains(previous) {
                 error.message += " (cache path \(previous))"
             }
-            if let cacheRoot, isInCache, error.code == .fileSystem || error.code == .permissionDenied,
-                !error.message.contains(cacheRoot + " is not writable")
-            {
+            if let cacheRoot, isInCache, isFileSystemFailure, !error.message.contains(cacheRoot + " is not writable") {
                 error.message += "; check that the cache folder \(cacheRoot) is readable and writable by this process"
             }
         }

@@ -111,8 +111,10 @@ extension AzFuse {
         guard !CacheLayout.isInternal(relativePath: blob.relativePath) else {
             throw CacheLayout.reservedPathError(path: resolved.path)
         }
-        try SafePath.naming(resolved.path) {
+        do {
             try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot)
+        } catch let error as AzFuseError {
+            throw CacheStore.naming(error, path: resolved.path, cacheRoot: blob.cacheRoot)
         }
         let scope = UploadScope.current
         if let uploader = scope?.uploader, scope?.stagesInSharedMemory == true, uploads.sharedMemory.prepareFolder(),
