@@ -9,8 +9,8 @@ enum AzFuseBenchmark {
     /// Every section, in run order. Add new sections here.
     static let sections: [any BenchmarkSection] = [
         HashingSection(), LargeBlobSection(), SmallBlobsSection(), CacheHitSection(), ColdReadSection(),
-        ConcurrentReadsSection(), PrepareSection(), ProcessesSection(), CheckpointUploadSection(),
-        ManySmallUploadsSection(),
+        ConcurrentReadsSection(), SmallReadBehindLargeSection(), PrepareSection(), ProcessesSection(),
+        CheckpointUploadSection(), ManySmallUploadsSection(),
     ]
 
     static func main() async {

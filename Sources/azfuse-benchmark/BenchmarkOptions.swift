@@ -25,7 +25,8 @@ struct BenchmarkOptions: Sendable {
                                 [--client-parallelism N]
         Starts the blob emulator (python3 PATH, default Tests/BlobEmulator/blob_emulator.py from the current
         directory) and prints the native client's throughput beside curl's, the hash speeds beside coreutils', and
-        the cache and transfer figures of the library (sections cache, cold, concurrent, prepare, processes).
+        the cache and transfer figures of the library (sections cache, cold, concurrent, behind-large, prepare,
+        processes). Rows with a goal print it beside the ratio, with "met" or "MISSED".
         Build everything first (swift build -c release): the processes section runs the azfuse executable.
         """
 
