@@ -44,7 +44,7 @@ public final class AzFuse: Sendable {
             configuration: configuration,
             baseDirectory: configuration.baseDirectory ?? FileManager.default.currentDirectoryPath,
             homeDirectory: home)
-        let clients = BlobClientPool()
+        let clients = BlobClientPool(configuration: BlobClient.Configuration(retry: configuration.transfer.retry))
         self.clients = clients
         let staging = StagingArea()
         var environment = ProcessInfo.processInfo.environment
