@@ -150,6 +150,10 @@ struct BlobService: Sendable {
         headers["x-ms-client-request-id"] = UUID().uuidString
         if let body = request.body {
             headers["Content-Length"] = String(body.count)
+            // The service accepts or refuses the request before the body goes out. It also keeps libcurl from
+            // resending the request by itself when a reused connection drops mid-body, which it would do with an
+            // empty body (FoundationNetworking cannot rewind a body) and then hang until the try timed out.
+            if !body.isEmpty { headers["Expect"] = "100-continue" }
         } else if request.method == "PUT" {
             headers["Content-Length"] = "0"
         }
