@@ -17,7 +17,7 @@ extension AzFuseConfiguration {
     /// - `AZFUSE_AZCOPY_PATH`: the azcopy executable.
     /// - `AZFUSE_TRANSFER_ENGINE`: `auto` (default), `azcopy` or `native`; see ``TransferOptions/Engine``.
     /// - `AZFUSE_MAX_RETRIES`: how many times a transient failure is retried (a whole number, 0 for none; default
-    ///   10), setting ``TransferOptions/retry``'s ``RetryPolicy/maxAttempts`` to one more.
+    ///   30), setting ``TransferOptions/retry``'s ``RetryPolicy/maxAttempts`` to one more.
     /// - `AZFUSE_RETRY_BUDGET_SECONDS`: the seconds after which no retry starts (a positive number; default 60),
     ///   setting ``RetryPolicy/budget``.
     ///

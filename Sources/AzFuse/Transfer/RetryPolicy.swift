@@ -17,7 +17,8 @@ import Foundation
 /// Set it with ``TransferOptions/retry`` (or `AZFUSE_MAX_RETRIES` and `AZFUSE_RETRY_BUDGET_SECONDS`), or per
 /// ``BlobClient`` with ``BlobClient/Configuration/retry``.
 public struct RetryPolicy: Sendable, Hashable {
-    /// The most attempts per request or azcopy job, the first included. Default 11 (ten retries).
+    /// The most attempts per request or azcopy job, the first included. Default 31 (30 retries): enough that
+    /// the ``budget`` is what normally ends retrying, even when a burst of failures comes back at once.
     public var maxAttempts: Int
     /// No retry starts once this much time has passed since the first attempt. Default 60 seconds.
     public var budget: Duration
@@ -44,7 +45,7 @@ public struct RetryPolicy: Sendable, Hashable {
     ///   - tryTimeout: The time an attempt without a body may take.
     ///   - minimumThroughput: The slowest rate, in bytes per second, a body may move at (at least 1).
     public init(
-        maxAttempts: Int = 11,
+        maxAttempts: Int = 31,
         budget: Duration = .seconds(60),
         initialDelay: Duration = .milliseconds(800),
         maxDelay: Duration = .seconds(30),

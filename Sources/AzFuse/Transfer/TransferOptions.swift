@@ -26,7 +26,7 @@ public struct TransferOptions: Sendable, Hashable {
     public var prepareChunkSize: Int
     /// How every native request and every azcopy job survives throttling, dropped connections and transient
     /// errors; see ``RetryPolicy``. `AZFUSE_MAX_RETRIES` and `AZFUSE_RETRY_BUDGET_SECONDS` set its attempts and
-    /// budget from the environment. Default: up to 11 attempts within 60 seconds.
+    /// budget from the environment. Default: up to 31 attempts within 60 seconds.
     public var retry: RetryPolicy
 
     /// Creates transfer options.
