@@ -56,7 +56,7 @@ public final class AzFuse: Sendable {
             azcopy = AzCopyTransferEngine(
                 engine: AzCopyEngine(
                     executable: executable, workRoot: NSTemporaryDirectory(), environment: environment),
-                clients: clients, staging: staging)
+                clients: clients, staging: staging, retry: AzCopyJobRetry(policy: configuration.transfer.retry))
             missingAzCopy = UnavailableTransferEngine(kind: .azcopy, reason: "azcopy is available")
         } catch {
             azcopy = nil
