@@ -49,7 +49,8 @@ import Testing
         #expect(
             policy.nextDelay(afterAttempt: 1, elapsed: .seconds(57), retryAfter: .seconds(5), random: 0) == nil,
             "a requested wait past the budget is not cut short: no retry")
-        #expect(policy.nextDelay(afterAttempt: 1, elapsed: .seconds(50), retryAfter: .seconds(5), random: 0) == .seconds(5))
+        #expect(
+            policy.nextDelay(afterAttempt: 1, elapsed: .seconds(50), retryAfter: .seconds(5), random: 0) == .seconds(5))
         #expect(RetryPolicy(maxAttempts: 0).maxAttempts == 1)
     }
 
@@ -68,7 +69,8 @@ import Testing
         #expect(parse(["Retry-After": "2"]) == .seconds(2))
         #expect(parse(["Retry-After": " 7 "]) == .seconds(7))
         #expect(parse(["x-ms-retry-after-ms": "1500"]) == .milliseconds(1500))
-        #expect(parse(["x-ms-retry-after-ms": "250", "Retry-After": "3"]) == .milliseconds(250), "the precise one wins")
+        #expect(
+            parse(["x-ms-retry-after-ms": "250", "Retry-After": "3"]) == .milliseconds(250), "the precise one wins")
         let date = HTTPDate.rfc1123(Date(timeIntervalSince1970: 1_000_004))
         #expect(parse(["Retry-After": date]) == .seconds(4))
         #expect(parse(["Retry-After": HTTPDate.rfc1123(Date(timeIntervalSince1970: 10))]) == .zero, "a past date")

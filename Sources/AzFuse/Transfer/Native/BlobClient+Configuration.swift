@@ -27,7 +27,7 @@ extension BlobClient {
         ///   - uploadBlockSize: Bytes per block (at least 64 KiB).
         ///   - parallelism: Ranges or blocks in flight per transfer (at least 1).
         ///   - maxDownloadRestarts: Restarts allowed when a blob changes mid-download.
-            ///   - mintedSASLifetime: The lifetime of minted SAS tokens.
+        ///   - mintedSASLifetime: The lifetime of minted SAS tokens.
         ///   - maximumConnections: The most simultaneous connections.
         public init(
             retry: RetryPolicy = RetryPolicy(),
