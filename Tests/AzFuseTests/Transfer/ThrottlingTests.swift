@@ -77,6 +77,21 @@ import Testing
         }
     }
 
+    @Test func aHungRequestTimesOutAndIsRetried() async throws {
+        let policy = RetryPolicy(
+            budget: .seconds(30), initialDelay: .milliseconds(20), maxDelay: .milliseconds(200), tryTimeout: .seconds(1)
+        )
+        try await Self.withClient(policy) { emulator, client in
+            try TestFiles.writeRandom(emulator.localPath("in"), size: 10)
+            _ = try await client.upload(from: emulator.localPath("in"), to: "b")
+            try await emulator.inject(.init(count: 1, latencyMs: 8000, operation: "GetBlobProperties"))
+            let started = ContinuousClock.now
+            #expect(try await client.properties(of: "b").size == 10)
+            let elapsed = started.duration(to: .now)
+            #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(5), "one 1 s try, then a retry: \(elapsed)")
+        }
+    }
+
     @Test func theBudgetEndsRetrying() async throws {
         let policy = RetryPolicy(
             maxAttempts: 1000, budget: .seconds(1), initialDelay: .milliseconds(100), maxDelay: .milliseconds(100))
