@@ -30,8 +30,9 @@ import Testing
             _ = try await client.download("up", to: emulator.localPath("out"))
             #expect(try TestFiles.read(emulator.localPath("out")) == data)
             let attempts = try await emulator.requests().filter { $0.operation == operation }
-            #expect(attempts.first?.status == 0, "the first attempt was dropped: \(attempts)")
-            #expect(attempts.dropFirst().allSatisfy { $0.status == 201 }, "\(attempts)")
+            // The log is written after each request, so the dropped one may be logged after its quick retry.
+            #expect(attempts.filter { $0.status == 0 }.count == 1, "one attempt was dropped: \(attempts)")
+            #expect(attempts.filter { $0.status != 0 }.allSatisfy { $0.status == 201 }, "\(attempts)")
             if operation != "PutBlockList" {
                 let stored = attempts.filter { $0.status == 201 }.map { $0.bytesIn ?? 0 }.reduce(0, +)
                 #expect(stored == size, "every body went out whole: \(attempts)")
@@ -59,7 +60,8 @@ import Testing
             }
             #expect(started.duration(to: .now) < Self.quickly)
             let attempts = try await emulator.requests().filter { $0.operation == operation }
-            #expect(attempts.first?.status == 0, "the first attempt was dropped: \(attempts)")
+            #expect(attempts.filter { $0.status == 0 }.count == 1, "one attempt was dropped: \(attempts)")
+            #expect(attempts.contains { (200..<300).contains($0.status) }, "\(attempts)")
         }
     }
 
