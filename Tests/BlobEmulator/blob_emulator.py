@@ -34,6 +34,7 @@ import shutil
 import signal
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -680,6 +681,9 @@ class FaultRule:
         self.error_code = spec.get("errorCode")
         self.truncate = spec.get("truncateAfterBytes")
         self.latency_ms = spec.get("latencyMs")
+        self.retry_after = spec.get("retryAfter")  # Retry-After header value sent with `status`
+        self.retry_after_ms = spec.get("retryAfterMs")  # x-ms-retry-after-ms header value sent with `status`
+        self.drop_after = spec.get("dropAfterRequestBytes")  # read this much request body, then drop the socket
         count = spec.get("count", 1)
         self.remaining = -1 if count is None or count == -1 else int(count)
         if self.status is not None:
@@ -694,8 +698,12 @@ class FaultRule:
             self.latency_ms = float(self.latency_ms)
             if not 0 <= self.latency_ms <= 600000:
                 raise ValueError("latencyMs must be within 0..600000")
-        if self.status is None and self.truncate is None and self.latency_ms is None:
-            raise ValueError("a fault needs status, truncateAfterBytes or latencyMs")
+        if self.drop_after is not None:
+            self.drop_after = int(self.drop_after)
+            if self.drop_after < 0:
+                raise ValueError("dropAfterRequestBytes must be >= 0")
+        if self.status is None and self.truncate is None and self.latency_ms is None and self.drop_after is None:
+            raise ValueError("a fault needs status, truncateAfterBytes, dropAfterRequestBytes or latencyMs")
         if self.remaining == 0 or self.remaining < -1:
             raise ValueError("count must be >= 1, -1 or null (unlimited)")
 
@@ -718,7 +726,8 @@ class FaultRule:
         return {"id": self.id, "method": self.method, "account": self.account, "container": self.container,
                 "blob": self.blob, "blobPrefix": self.blob_prefix, "operation": self.operation,
                 "status": self.status, "errorCode": self.error_code, "truncateAfterBytes": self.truncate,
-                "latencyMs": self.latency_ms, "remaining": self.remaining}
+                "latencyMs": self.latency_ms, "retryAfter": self.retry_after, "retryAfterMs": self.retry_after_ms,
+                "dropAfterRequestBytes": self.drop_after, "remaining": self.remaining}
 
 
 class Faults:
@@ -746,7 +755,7 @@ class Faults:
             for rule in list(self.rules):
                 if not rule.matches(method, account, container, blob, operation):
                     continue
-                is_failure = rule.status is not None or rule.truncate is not None
+                is_failure = rule.status is not None or rule.truncate is not None or rule.drop_after is not None
                 if is_failure and have_failure:
                     continue
                 have_failure = have_failure or is_failure
@@ -1258,12 +1267,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if rule.latency_ms:
                 time.sleep(rule.latency_ms / 1000.0)
         for rule in rules:
+            if rule.drop_after is not None:
+                # A dropped connection: read part of the request body, then reset the socket with no response.
+                self.log_ctx["fault"] = {"id": rule.id, "dropAfterRequestBytes": rule.drop_after}
+                scratch = memoryview(bytearray(CHUNK))
+                wanted = min(rule.drop_after, self.body.remaining)
+                while wanted > 0:
+                    wanted -= self.body.readinto(scratch[: min(len(scratch), wanted)])
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self._abort_connection()
             if rule.status is not None:
                 self.log_ctx["fault"] = {"id": rule.id, "status": rule.status}
                 code = rule.error_code or {500: "InternalError", 503: "ServerBusy", 408: "OperationTimedOut",
                                            429: "ServerBusy", 404: "BlobNotFound",
                                            412: "ConditionNotMet"}.get(rule.status, "InjectedFault")
-                raise ApiError(rule.status, code, "Injected fault (emulator rule %d)." % rule.id)
+                headers = {"Retry-After": rule.retry_after, "x-ms-retry-after-ms": rule.retry_after_ms}
+                raise ApiError(rule.status, code, "Injected fault (emulator rule %d)." % rule.id,
+                               headers={k: str(v) for k, v in headers.items() if v is not None})
             if rule.truncate is not None:
                 self.log_ctx["fault"] = {"id": rule.id, "truncateAfterBytes": rule.truncate}
                 self.truncate_after = rule.truncate

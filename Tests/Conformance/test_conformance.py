@@ -743,6 +743,32 @@ def test_fault_injection(emu, container):
     assert faulted and all("sig" not in json.dumps(e) or e["query"]["sig"] == "REDACTED" for e in faulted)
 
 
+def test_retry_after_and_dropped_connection_faults(emu, container):
+    cname = container.container_name
+    container.upload_blob("drop.bin", b"x" * 5000)
+    emu.clear_faults()
+    path = f"/{ACCOUNT}/{cname}/drop.bin?{container_sas(cname, 'racwdl')}"
+    emu.control("POST", "/__emulator/faults", {"blob": "drop.bin", "status": 429, "retryAfter": "2",
+                                               "retryAfterMs": 1500, "count": 1})
+    status, h, _ = raw(emu.port, "GET", path)
+    assert (status, h["retry-after"], h["x-ms-retry-after-ms"]) == (429, "2", "1500")
+    # the connection is reset after K request body bytes, with no response
+    emu.control("POST", "/__emulator/faults", {"blob": "drop.bin", "dropAfterRequestBytes": 100, "count": 1})
+    conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=10)
+    with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
+        conn.request("PUT", path, body=b"y" * 5000, headers={"x-ms-blob-type": "BlockBlob"})
+        conn.getresponse()
+    conn.close()
+    assert [e["status"] for e in emu.requests() if e.get("fault", {}).get("dropAfterRequestBytes") == 100] == [0]
+    # the SDK retries an upload through a dropped connection, resending the whole body
+    emu.control("POST", "/__emulator/faults", {"blob": "drop.bin", "dropAfterRequestBytes": 10, "count": 1})
+    up = BlobClient(emu.account_url, cname, "drop.bin", credential={"account_name": ACCOUNT, "account_key": KEY},
+                    retry_policy=fast_retry())
+    up.upload_blob(b"z" * 5000, overwrite=True)
+    assert up.download_blob().readall() == b"z" * 5000
+    assert emu.control("POST", "/__emulator/faults", {"blob": "x", "dropAfterRequestBytes": -1})[0] == 400
+
+
 def test_request_log_shape(emu, container):
     emu.clear_requests()
     container.upload_blob("logged.txt", b"12345")

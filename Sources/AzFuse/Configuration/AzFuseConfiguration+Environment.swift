@@ -16,6 +16,10 @@ extension AzFuseConfiguration {
     ///   ``defaultStorageAccountFolder``.
     /// - `AZFUSE_AZCOPY_PATH`: the azcopy executable.
     /// - `AZFUSE_TRANSFER_ENGINE`: `auto` (default), `azcopy` or `native`; see ``TransferOptions/Engine``.
+    /// - `AZFUSE_MAX_RETRIES`: how many times a transient failure is retried (a whole number, 0 for none; default
+    ///   30), setting ``TransferOptions/retry``'s ``RetryPolicy/maxAttempts`` to one more.
+    /// - `AZFUSE_RETRY_BUDGET_SECONDS`: the seconds after which no retry starts (a positive number; default 60),
+    ///   setting ``RetryPolicy/budget``.
     ///
     /// Relative paths are resolved against `currentDirectory`.
     ///
@@ -45,6 +49,26 @@ extension AzFuseConfiguration {
                     "\(engine.variable)='\(engine.value)' is not a transfer engine; use auto, azcopy or native")
             }
             configuration.transfer.engine = parsed
+        }
+        if let retries = variables.setting("MAX_RETRIES"), !retries.value.isEmpty {
+            guard let count = Int(retries.value.trimmingCharacters(in: .whitespaces)), (0...1000).contains(count)
+            else {
+                throw AzFuseError(
+                    .invalidConfiguration,
+                    "\(retries.variable)='\(retries.value)' is not a retry count; use a whole number from 0 to 1000")
+            }
+            configuration.transfer.retry.maxAttempts = count + 1
+        }
+        if let budget = variables.setting("RETRY_BUDGET_SECONDS"), !budget.value.isEmpty {
+            guard let seconds = Double(budget.value.trimmingCharacters(in: .whitespaces)), seconds.isFinite,
+                seconds > 0, seconds <= 86_400
+            else {
+                throw AzFuseError(
+                    .invalidConfiguration,
+                    "\(budget.variable)='\(budget.value)' is not a retry budget; use a number of seconds above 0 "
+                        + "and at most 86400")
+            }
+            configuration.transfer.retry.budget = .milliseconds(Int64((seconds * 1000).rounded()))
         }
         guard configuration.isEnabled else { return configuration }
 

@@ -44,7 +44,7 @@ public final class AzFuse: Sendable {
             configuration: configuration,
             baseDirectory: configuration.baseDirectory ?? FileManager.default.currentDirectoryPath,
             homeDirectory: home)
-        let clients = BlobClientPool()
+        let clients = BlobClientPool(configuration: BlobClient.Configuration(retry: configuration.transfer.retry))
         self.clients = clients
         let staging = StagingArea()
         var environment = ProcessInfo.processInfo.environment
@@ -56,7 +56,7 @@ public final class AzFuse: Sendable {
             azcopy = AzCopyTransferEngine(
                 engine: AzCopyEngine(
                     executable: executable, workRoot: NSTemporaryDirectory(), environment: environment),
-                clients: clients, staging: staging)
+                clients: clients, staging: staging, retry: AzCopyJobRetry(policy: configuration.transfer.retry))
             missingAzCopy = UnavailableTransferEngine(kind: .azcopy, reason: "azcopy is available")
         } catch {
             azcopy = nil

@@ -24,6 +24,10 @@ public struct TransferOptions: Sendable, Hashable {
     public var nativeParallelism: Int
     /// How many files `prepare` locks and hands to the scheduler at once (each holds a file descriptor).
     public var prepareChunkSize: Int
+    /// How every native request and every azcopy job survives throttling, dropped connections and transient
+    /// errors; see ``RetryPolicy``. `AZFUSE_MAX_RETRIES` and `AZFUSE_RETRY_BUDGET_SECONDS` set its attempts and
+    /// budget from the environment. Default: up to 31 attempts within 60 seconds.
+    public var retry: RetryPolicy
 
     /// Creates transfer options.
     ///
@@ -32,15 +36,18 @@ public struct TransferOptions: Sendable, Hashable {
     ///   - azcopyMinimumBatchSize: The batch size from which ``Engine/auto`` uses azcopy.
     ///   - nativeParallelism: Concurrent requests of the native client within a batch.
     ///   - prepareChunkSize: Files `prepare` locks and schedules at once.
+    ///   - retry: How transient failures are retried.
     public init(
         engine: Engine = .auto,
         azcopyMinimumBatchSize: Int = .max,
         nativeParallelism: Int = 32,
-        prepareChunkSize: Int = 4096
+        prepareChunkSize: Int = 4096,
+        retry: RetryPolicy = RetryPolicy()
     ) {
         self.engine = engine
         self.azcopyMinimumBatchSize = max(1, azcopyMinimumBatchSize)
         self.nativeParallelism = max(1, nativeParallelism)
         self.prepareChunkSize = max(1, prepareChunkSize)
+        self.retry = retry
     }
 }

@@ -29,6 +29,14 @@ struct BlobEmulator: Sendable {
         var errorCode: String?
         var truncateAfterBytes: Int?
         var latencyMs: Int?
+        /// The operation, as in the request log (`PutBlob`, `GetBlob`, ...).
+        var operation: String?
+        /// A `Retry-After` header value sent with `status`.
+        var retryAfter: String?
+        /// An `x-ms-retry-after-ms` header value sent with `status`.
+        var retryAfterMs: Int?
+        /// Read this many request body bytes (all when fewer), then reset the connection without answering.
+        var dropAfterRequestBytes: Int?
     }
 
     /// One entry of the emulator's request log.
@@ -41,6 +49,19 @@ struct BlobEmulator: Sendable {
         var status: Int
         var errorCode: String?
         var auth: String?
+        /// When the emulator logged it (just after answering), ISO 8601 with microseconds.
+        var time: String
+        /// Request body bytes read.
+        var bytesIn: Int?
+
+        /// ``time`` as seconds since 1970.
+        var timestamp: Double {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let trimmed = time.replacingOccurrences(
+                of: #"\.(\d{3})\d*Z$"#, with: ".$1Z", options: .regularExpression)
+            return formatter.date(from: trimmed)?.timeIntervalSince1970 ?? 0
+        }
     }
 
     /// The emulator's TCP port.
@@ -94,7 +115,7 @@ struct BlobEmulator: Sendable {
 
     /// A configuration with millisecond retry delays, for tests.
     static let fastConfiguration = BlobClient.Configuration(
-        retry: BlobClient.RetryPolicy(maxAttempts: 4, initialDelay: .milliseconds(5), maxDelay: .milliseconds(20)))
+        retry: RetryPolicy(maxAttempts: 4, initialDelay: .milliseconds(5), maxDelay: .milliseconds(20)))
 
     /// Adds a fault rule.
     func inject(_ fault: Fault) async throws {

@@ -9,11 +9,21 @@ struct AzCopyTransferEngine: TransferEngine {
     let clients: BlobClientPool
     /// Where job folders live (this process's staging folder of each cache folder).
     let staging: StagingArea
+    /// How items that failed transiently are sent again in new jobs.
+    var retry = AzCopyJobRetry(policy: RetryPolicy())
 
     /// How many azcopy processes were started.
     var invocations: Int { engine.invocations.value }
 
     func download(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
+        await retry.run(targets) { await downloadOnce($0) }
+    }
+
+    func upload(_ items: [UploadItem]) async -> [Result<Void, any Error>] {
+        await retry.run(items) { await uploadOnce($0) }
+    }
+
+    private func downloadOnce(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
         guard let first = targets.first else { return [] }
         do {
             let containerURL = try clients.client(for: first.account)
@@ -27,7 +37,7 @@ struct AzCopyTransferEngine: TransferEngine {
         }
     }
 
-    func upload(_ items: [UploadItem]) async -> [Result<Void, any Error>] {
+    private func uploadOnce(_ items: [UploadItem]) async -> [Result<Void, any Error>] {
         guard let first = items.first else { return [] }
         do {
             let containerURL = try clients.client(for: first.target.account)

@@ -13,6 +13,7 @@ extension BlobClient {
     func read(_ blob: String, offset: Int64, length: Int) async throws -> Data {
         var request = BlobRequest(operation: "Get Blob", method: "GET", blobName: blob)
         request.headers["x-ms-range"] = "bytes=\(offset)-\(offset + Int64(length) - 1)"
+        request.expectedResponseBytes = Int64(length)
         let response: HTTPResponse
         do {
             response = try await service.send(request, destination: .memory(limit: max(length, 1)))

@@ -124,6 +124,7 @@ struct BlobDownload: Sendable {
         let chunk = chunkSize
         var request = BlobRequest(operation: "Get Blob", method: "GET", blobName: blobName)
         request.headers["x-ms-range"] = "bytes=0-\(chunk - 1)"
+        request.expectedResponseBytes = chunk
         let response: HTTPResponse
         do {
             response = try await service.send(request, destination: .file(descriptor: descriptor, offset: 0)) {
@@ -145,6 +146,7 @@ struct BlobDownload: Sendable {
         var request = BlobRequest(operation: "Get Blob", method: "GET", blobName: blobName)
         request.headers["x-ms-range"] = "bytes=\(start)-\(start + length - 1)"
         request.headers["If-Match"] = etag
+        request.expectedResponseBytes = length
         _ = try await service.send(request, destination: .file(descriptor: descriptor, offset: start)) { response in
             guard response.status == 206, response.bytesWritten == length else {
                 return AzFuseError(

@@ -15,6 +15,8 @@ struct BlobRequest: Sendable {
     var headers: [String: String] = [:]
     /// The request body, if any.
     var body: Data?
+    /// How many body bytes a successful response brings (a ranged GET's length), to size the attempt's timeout.
+    var expectedResponseBytes: Int64 = 0
     /// Statuses besides 2xx that count as success (304 for a conditional GET).
     var acceptedStatuses: Set<Int> = []
 }

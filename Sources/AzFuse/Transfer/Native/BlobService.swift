@@ -9,8 +9,6 @@ import Foundation
 struct BlobService: Sendable {
     /// The `x-ms-version` sent with every request and signed into minted SAS tokens.
     static let serviceVersion = "2021-08-06"
-    /// HTTP statuses worth retrying.
-    static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
     /// The default in-memory body limit: enough for a 5,000-entry listing page.
     static let defaultBodyLimit = 64 << 20
 
@@ -34,7 +32,7 @@ struct BlobService: Sendable {
             self.keySigner = nil
         }
         self.transport = HTTPTransport(
-            maximumConnections: configuration.maximumConnections, requestTimeout: configuration.requestTimeout)
+            maximumConnections: configuration.maximumConnections, requestTimeout: configuration.retry.tryTimeout)
     }
 
     /// The location of `blobName` (or of the container) for error reports.
@@ -51,7 +49,11 @@ struct BlobService: Sendable {
         return base
     }
 
-    /// Sends `request`, retrying transient failures, and returns the first successful response.
+    /// Sends `request`, retrying transient failures per ``BlobClient/Configuration/retry``, and returns the first
+    /// successful response.
+    ///
+    /// Every retry resends the whole request (a new date, request id and signature, the complete body) on a new
+    /// connection, after a backoff that honours the service's `Retry-After` / `x-ms-retry-after-ms`.
     ///
     /// - Parameters:
     ///   - request: The request.
@@ -65,32 +67,40 @@ struct BlobService: Sendable {
         validate: (@Sendable (HTTPResponse) -> AzFuseError?)? = nil
     ) async throws -> HTTPResponse {
         let policy = configuration.retry
+        let timeout = policy.tryTimeout(bodyBytes: max(Int64(request.body?.count ?? 0), request.expectedResponseBytes))
         let started = ContinuousClock.now
         var attempt = 0
         while true {
             attempt += 1
             guard !Task.isCancelled else { throw cancelled(request) }
             var failure: AzFuseError
+            var retryAfter: Duration?
             do {
                 let response = try await transport.perform(
-                    try urlRequest(for: request), body: request.body ?? (request.method == "PUT" ? Data() : nil),
-                    destination: destination)
+                    try urlRequest(for: request, timeout: timeout),
+                    body: request.body ?? (request.method == "PUT" ? Data() : nil),
+                    destination: destination, freshConnection: attempt > 1)
                 if (200..<300).contains(response.status) || request.acceptedStatuses.contains(response.status) {
                     guard let problem = validate?(response) else { return response }
                     failure = problem
                 } else {
                     failure = BlobErrorMapper.error(
                         for: response, request: request, location: location(request.blobName))
-                    guard Self.retryableStatuses.contains(response.status) else { throw failure }
+                    guard RetryPolicy.retryableStatuses.contains(response.status) else { throw failure }
+                    retryAfter = RetryPolicy.retryAfter(header: response.header)
                 }
             } catch let transportFailure as TransportFailure {
                 if transportFailure.isCancellation || Task.isCancelled { throw cancelled(request) }
                 failure = transportError(transportFailure, request: request)
+                guard Self.isRetryable(transportFailure.code) else { throw failure }
             }
             if failure.blob == nil { failure.blob = location(request.blobName) }
-            let delay = policy.delay(beforeRetry: attempt)
-            guard attempt < policy.maxAttempts, started.duration(to: .now) + delay < policy.deadline else {
-                failure.message += " (gave up after \(attempt) attempt\(attempt == 1 ? "" : "s"))"
+            let elapsed = started.duration(to: .now)
+            guard
+                let delay = policy.nextDelay(
+                    afterAttempt: attempt, elapsed: elapsed, retryAfter: retryAfter, random: .random(in: 0...1))
+            else {
+                failure.message += Self.givingUp(attempt: attempt, elapsed: elapsed, retryAfter: retryAfter)
                 throw failure
             }
             do {
@@ -101,7 +111,28 @@ struct BlobService: Sendable {
         }
     }
 
-    private func urlRequest(for request: BlobRequest) throws -> URLRequest {
+    /// Whether a connection-level failure is worth retrying: all are but a malformed URL and certificate problems.
+    static func isRetryable(_ code: URLError.Code) -> Bool {
+        switch code {
+        case .badURL, .unsupportedURL, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected,
+            .clientCertificateRequired, .cancelled:
+            false
+        default: true
+        }
+    }
+
+    /// ` (gave up after 3 attempts in 12.5 s)`, for the last failure's message.
+    static func givingUp(attempt: Int, elapsed: Duration, retryAfter: Duration?) -> String {
+        var text = " (gave up after \(attempt) attempt\(attempt == 1 ? "" : "s") in "
+        text += String(format: "%.1f s", elapsed.seconds)
+        if let retryAfter {
+            text += String(format: "; the service asked to wait %.1f s more", retryAfter.seconds)
+        }
+        return text + "; raise AZFUSE_MAX_RETRIES or AZFUSE_RETRY_BUDGET_SECONDS to keep trying longer)"
+    }
+
+    private func urlRequest(for request: BlobRequest, timeout: Duration) throws -> URLRequest {
         var urlString = resourceURLString(blobPath: request.blobName)
         var queryItems = request.query.map {
             PercentEncoding.encodeQueryValue($0.0) + "=" + PercentEncoding.encodeQueryValue($0.1)
@@ -119,13 +150,17 @@ struct BlobService: Sendable {
         headers["x-ms-client-request-id"] = UUID().uuidString
         if let body = request.body {
             headers["Content-Length"] = String(body.count)
+            // The service accepts or refuses the request before the body goes out. It also keeps libcurl from
+            // resending the request by itself when a reused connection drops mid-body, which it would do with an
+            // empty body (FoundationNetworking cannot rewind a body) and then hang until the try timed out.
+            if !body.isEmpty { headers["Expect"] = "100-continue" }
         } else if request.method == "PUT" {
             headers["Content-Length"] = "0"
         }
         if case .sharedKey(let signer) = credential {
             headers["Authorization"] = signer.authorization(method: request.method, url: url, headers: headers)
         }
-        var urlRequest = URLRequest(url: url, timeoutInterval: configuration.requestTimeout.seconds)
+        var urlRequest = URLRequest(url: url, timeoutInterval: timeout.seconds.rounded(.up))
         urlRequest.httpMethod = request.method
         for (name, value) in headers {
             urlRequest.setValue(value, forHTTPHeaderField: name)
