@@ -41,9 +41,15 @@ let package = Package(
             path: "Tests/AzFuseTestWriter",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .executableTarget(
+            name: "azfuse-test-reader",
+            dependencies: ["AzFuse"],
+            path: "Tests/AzFuseTestReader",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "AzFuseTests",
-            dependencies: ["AzFuse", "azfuse", "azfuse-test-writer"],
+            dependencies: ["AzFuse", "azfuse", "azfuse-test-writer", "azfuse-test-reader"],
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

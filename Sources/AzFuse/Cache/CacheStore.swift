@@ -192,21 +192,13 @@ actor CacheStore {
     private nonisolated func fetchEach(
         _ items: [(path: String, blob: BlobTarget)], report: @escaping @Sendable (Int) -> Void
     ) async -> [AzFuseError] {
-        await withTaskGroup(of: AzFuseError?.self) { group in
-            var failures: [AzFuseError] = []
-            for item in items {
-                group.addTask {
-                    defer { report(1) }
-                    do {
-                        try await self.ensureCached(item.blob, reportedPath: item.path)
-                        return nil
-                    } catch {
-                        return Self.fileError(error, path: item.path, cacheRoot: item.blob.cacheRoot)
-                    }
-                }
-            }
-            for await failure in group { if let failure { failures.append(failure) } }
-            return failures
+        let outcomes = await BoundedConcurrency.concurrentMap(items, limit: items.count) { item in
+            defer { report(1) }
+            try await self.ensureCached(item.blob, reportedPath: item.path)
+        }
+        return zip(items, outcomes).compactMap { item, outcome in
+            guard case .failure(let error) = outcome else { return nil }
+            return Self.fileError(error, path: item.path, cacheRoot: item.blob.cacheRoot)
         }
     }
 

@@ -109,34 +109,18 @@ extension AzFuse {
         _ targets: [(path: String, blobName: String)], client: BlobClient,
         progress: (@Sendable (TransferProgress) -> Void)?
     ) async -> [AzFuseError] {
-        await withTaskGroup(of: AzFuseError?.self) { group in
-            var failures: [AzFuseError] = []
-            var next = 0
-            var finished = 0
-            func startNext() {
-                guard next < targets.count else { return }
-                let target = targets[next]
-                next += 1
-                group.addTask {
-                    do {
-                        try await client.delete(target.blobName)
-                        return nil
-                    } catch var error as AzFuseError {
-                        error.path = target.path
-                        return error.code == .notFound ? nil : error
-                    } catch {
-                        return AzFuseError(.cancelled, "deleting was cancelled", path: target.path)
-                    }
-                }
+        let total = targets.count
+        let outcomes = await BoundedConcurrency.concurrentMap(
+            targets, limit: Self.removalParallelism,
+            onCompletion: { progress?(TransferProgress(completedFiles: $0, totalFiles: total)) },
+            { target in try await client.delete(target.blobName) })
+        return zip(targets, outcomes).compactMap { target, outcome in
+            guard case .failure(let error) = outcome else { return nil }
+            guard var error = error as? AzFuseError else {
+                return AzFuseError(.cancelled, "deleting was cancelled", path: target.path)
             }
-            for _ in 0..<Self.removalParallelism { startNext() }
-            for await failure in group {
-                if let failure { failures.append(failure) }
-                finished += 1
-                progress?(TransferProgress(completedFiles: finished, totalFiles: targets.count))
-                startNext()
-            }
-            return failures
+            error.path = target.path
+            return error.code == .notFound ? nil : error
         }
     }
 

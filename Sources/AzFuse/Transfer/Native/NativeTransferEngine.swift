@@ -26,32 +26,13 @@ struct NativeTransferEngine: TransferEngine {
     }
 
     /// Runs `transfer` for every element, at most ``parallelism`` at once, and returns the outcomes in order.
+    /// Elements not started before the task was cancelled fail with `CancellationError`.
     private func forEach<Element: Sendable>(
         _ elements: [Element], _ transfer: @escaping @Sendable (Element) async throws -> Void
     ) async -> [Result<Void, any Error>] {
-        var outcomes = [Result<Void, any Error>](repeating: .failure(CancellationError()), count: elements.count)
-        await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < elements.count else { return }
-                let index = next
-                next += 1
-                group.addTask {
-                    do {
-                        try Task.checkCancellation()
-                        try await transfer(elements[index])
-                        return (index, .success(()))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            for _ in 0..<min(parallelism, elements.count) { startNext() }
-            for await (index, outcome) in group {
-                outcomes[index] = outcome
-                startNext()
-            }
+        await BoundedConcurrency.concurrentMap(elements, limit: parallelism) { element in
+            try Task.checkCancellation()
+            try await transfer(element)
         }
-        return outcomes
     }
 }
