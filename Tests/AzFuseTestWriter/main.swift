@@ -2,14 +2,32 @@
 // then waits to be killed, so tests can crash a process while its uploads are queued.
 //
 // usage: azfuse-test-writer <shared-memory-folder or -> <path>=<content>...
-import AzFuse
+//
+// AZFUSE_TEST_KILL_AT=<published|staged>:<n> makes the writer SIGKILL itself the n-th time a write reaches that point
+// (renamed into the cache but not journaled; staged in shared memory but not journaled).
+@_spi(Testing) import AzFuse
 import Foundation
+import Synchronization
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let sharedMemory = arguments.first else {
     FileHandle.standardError.write(
         Data("usage: azfuse-test-writer <shared-memory-folder or -> <path>=<content>...\n".utf8))
     exit(2)
+}
+if let killAt = ProcessInfo.processInfo.environment["AZFUSE_TEST_KILL_AT"] {
+    let parts = killAt.split(separator: ":").map(String.init)
+    let wanted: UploadTestHooks.Point = parts[0] == "staged" ? .stagedBeforeJournal : .publishedBeforeJournal
+    let remaining = Mutex(Int(parts[1]) ?? 1)
+    UploadTestHooks.set { point, _ in
+        guard point == wanted else { return }
+        if remaining.withLock({ value -> Bool in
+            value -= 1
+            return value == 0
+        }) {
+            kill(getpid(), SIGKILL)
+        }
+    }
 }
 do {
     var configuration = try AzFuseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)

@@ -726,6 +726,7 @@ class Faults:
         self.lock = threading.Lock()
         self.rules: List[FaultRule] = []
         self.next_id = 1
+        self.delaying = 0  # requests sleeping in a latency rule now (GET /__emulator/delayed)
 
     def add(self, spec: Dict[str, Any]) -> FaultRule:
         with self.lock:
@@ -1167,6 +1168,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     rules = [r.to_json() for r in emu.faults.rules]
                 self._send_json(200, rules)
                 return
+        elif path == "/__emulator/delayed":
+            if method == "GET":
+                with emu.faults.lock:
+                    count = emu.faults.delaying
+                self._send_json(200, {"count": count})
+                return
         elif path == "/__emulator/requests":
             if method == "GET":
                 emu.request_log.wait_idle(2.0)
@@ -1256,7 +1263,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rules = emu.faults.take(method, account, container, blob, operation)
         for rule in rules:
             if rule.latency_ms:
-                time.sleep(rule.latency_ms / 1000.0)
+                with emu.faults.lock:
+                    emu.faults.delaying += 1
+                try:
+                    time.sleep(rule.latency_ms / 1000.0)
+                finally:
+                    with emu.faults.lock:
+                        emu.faults.delaying -= 1
         for rule in rules:
             if rule.status is not None:
                 self.log_ctx["fault"] = {"id": rule.id, "status": rule.status}

@@ -101,6 +101,12 @@ struct BlobEmulator: Sendable {
         _ = try await control("POST", "faults", body: try JSONEncoder().encode(fault))
     }
 
+    /// How many requests are being held by a `latencyMs` fault right now.
+    func delayedRequests() async throws -> Int {
+        struct Count: Decodable { var count: Int }
+        return try JSONDecoder().decode(Count.self, from: try await control("GET", "delayed")).count
+    }
+
     /// Removes all fault rules.
     func clearFaults() async throws {
         _ = try await control("DELETE", "faults")

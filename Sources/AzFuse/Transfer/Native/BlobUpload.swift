@@ -18,7 +18,21 @@ struct BlobUpload: Sendable {
     var leaseID: String? = nil
 
     /// Runs the upload and returns the new blob's properties.
+    ///
+    /// A concurrent upload of the same blob that commits first discards this upload's uncommitted blocks (Put Block
+    /// List then fails with `InvalidBlockList`); the upload then starts over with new block IDs, a few times.
     func run() async throws -> BlobProperties {
+        var attempt = 1
+        while true {
+            do {
+                return try await runOnce()
+            } catch let error as AzFuseError where error.azureErrorCode == "InvalidBlockList" && attempt < 4 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func runOnce() async throws -> BlobProperties {
         do {
             let reader = try SequentialFileReader(path: file)
             if reader.size <= Int64(service.configuration.singleUploadThreshold) {
