@@ -93,6 +93,10 @@ import Testing
         try await UploadFixture.with { fixture in
             let versions = (0..<4).map { index in Data(repeating: UInt8(65 + index), count: 40 << 20) }
             let instances = try (0..<4).map { _ in try fixture.makeInstance() }
+            // Every writer's blocks are in before any commit: blocks of one upload must not be taken from another,
+            // and an upload whose blocks a concurrent commit discarded starts over.
+            try await fixture.emulator.inject(
+                .init(blob: "azfuse_data/big.bin", operation: "PutBlockList", count: 16, latencyMs: 1500))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (instance, version) in zip(instances, versions) {
                     group.addTask { try await instance.write(version, to: fixture.logical("big.bin")) }
@@ -101,6 +105,10 @@ import Testing
             }
             let content = try #require(try await fixture.blob("big.bin"))
             let md5 = Data(MD5.hash(Array(content))).base64EncodedString()
+            let blockIDs = try await fixture.emulator.requests().compactMap {
+                $0.operation == "PutBlock" ? $0.query["blockid"] : nil
+            }
+            #expect(blockIDs.count >= 20 && Set(blockIDs).count == blockIDs.count, "uploads shared block IDs")
             #expect(versions.contains(content), "the blob mixes versions")
             #expect(try await fixture.client.properties(of: "azfuse_data/big.bin").contentMD5 == md5)
         }
