@@ -89,7 +89,8 @@ extension AzFuse {
     /// not where its path maps with the current configuration, is reported in ``ResumedUploads/failed`` and never
     /// uploaded (it is moved to `.azfuse/uploads/rejected`).
     ///
-    /// - Parameter paths: When given, only the pending uploads of these logical paths (as recorded) are retried.
+    /// - Parameter paths: When given, only the pending uploads of these paths are retried (a record matches when it
+    ///   was written under that logical path or maps to the same cache file).
     /// - Returns: The paths uploaded and the files that still could not be (their content stays on disk, marked as
     ///   not uploaded).
     /// - Throws: `CancellationError` if the task is cancelled before it starts.
@@ -97,13 +98,22 @@ extension AzFuse {
     public func resumePendingUploads(paths: [String]? = nil) async throws -> ResumedUploads {
         try Task.checkCancellation()
         let background = await uploads.backgroundResumeOutcome() ?? ResumedUploads()
-        return background.merged(with: await resume(includingParked: true, logicalPaths: paths.map(Set.init)))
+        return background.merged(with: await resume(includingParked: true, selected: recordSelector(paths)))
     }
 
-    private func resume(includingParked: Bool, logicalPaths: Set<String>? = nil) async -> ResumedUploads {
+    /// Selects the journal records of `paths` (by logical path as written, or by cache file), or all for `nil`.
+    func recordSelector(_ paths: [String]?) -> (@Sendable (UploadJournalRecord) -> Bool)? {
+        guard let paths else { return nil }
+        let logical = Set(paths)
+        let cacheFiles = Set(paths.compactMap { try? resolve($0).blob?.cachePath })
+        return { logical.contains($0.logicalPath) || cacheFiles.contains($0.cachePath) }
+    }
+
+    private func resume(
+        includingParked: Bool, selected: (@Sendable (UploadJournalRecord) -> Bool)? = nil
+    ) async -> ResumedUploads {
         let uploader = AsyncUploader(options: configuration.upload)
-        let (abandoned, lost) = await uploads.abandonedUploads(
-            includingParked: includingParked, logicalPaths: logicalPaths)
+        let (abandoned, lost) = await uploads.abandonedUploads(includingParked: includingParked, selected: selected)
         for error in lost { await uploader.report(error) }
         for pending in abandoned { await uploader.submit(pending) }
         return await uploader.finishReport()

@@ -187,10 +187,11 @@ final class UploadJournal: Sendable {
     /// - Parameters:
     ///   - active: Record files queued or uploading in this process.
     ///   - includingParked: Whether records parked after a permanent failure are taken too.
-    ///   - logicalPaths: When given, only records of these logical paths are taken.
+    ///   - selected: When given, only records it accepts are taken.
     /// - Returns: The records taken over and their files, and the records refused.
     func adoptAbandoned(
-        excluding active: Set<String>, includingParked: Bool, logicalPaths: Set<String>? = nil
+        excluding active: Set<String>, includingParked: Bool,
+        selected: (@Sendable (UploadJournalRecord) -> Bool)? = nil
     ) -> (adopted: [(record: UploadJournalRecord, path: String)], rejected: [AzFuseError]) {
         let root = Self.uploadsFolder(cacheRoot: cacheRoot)
         var adopted: [(record: UploadJournalRecord, path: String)] = []
@@ -212,7 +213,7 @@ final class UploadJournal: Sendable {
                     let data = FileManager.default.contents(atPath: path),
                     let record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data), record.version == 1
                 else { continue }
-                if let logicalPaths, !logicalPaths.contains(record.logicalPath) { continue }
+                if let selected, !selected(record) { continue }
                 if let problem = Self.snapshotProblem(record, recordPath: path) {
                     Self.reject(record, at: path, cacheRoot: cacheRoot)
                     rejected.append(
@@ -243,6 +244,56 @@ final class UploadJournal: Sendable {
             }
         }
         return (adopted, rejected)
+    }
+
+    /// Every record under a cache folder's journal with its state (blocking). Owners whose lock can be taken are
+    /// dead (their records are `abandoned`); the lock is released at once.
+    static func listRecords(cacheRoot: String) -> [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] {
+        let root = uploadsFolder(cacheRoot: cacheRoot)
+        var listed: [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] = []
+        for owner in ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+            let ownerFolder = root + "/" + owner
+            let state: PendingUploadEntry.State
+            switch owner {
+            case failedFolderName: state = .failed
+            case parkedFolderName: state = .parked
+            case rejectedFolderName: state = .rejected
+            default:
+                let lock = try? FileLock(path: ownerFolder + "/owner.lock", create: false)
+                state = (try? lock?.tryLock()) == true ? .abandoned : .queued
+            }
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []).sorted()
+            where name.hasSuffix(".json") && !name.hasPrefix(".") {
+                let path = ownerFolder + "/" + name
+                guard let data = FileManager.default.contents(atPath: path),
+                    let record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data)
+                else { continue }
+                listed.append((record, path, state))
+            }
+        }
+        return listed
+    }
+
+    /// Removes records of dead owners and of the shared folders that `matches` selects, with their snapshots when
+    /// those are AzFuse's own files (blocking); records of live processes are left alone.
+    ///
+    /// - Returns: The records removed.
+    static func discard(
+        cacheRoot: String, where matches: (UploadJournalRecord) -> Bool
+    ) -> [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] {
+        var discarded: [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] = []
+        for entry in listRecords(cacheRoot: cacheRoot) where entry.state != .queued && matches(entry.record) {
+            if entry.state == .rejected {
+                unlink(entry.path)
+                if !entry.record.inSharedMemory && entry.record.snapshot == String(entry.path.dropLast(5)) + ".data" {
+                    unlink(entry.record.snapshot)
+                }
+            } else {
+                remove(entry.record, at: entry.path)
+            }
+            discarded.append(entry)
+        }
+        return discarded
     }
 
     /// The shared folder of records whose upload failed for good with a transient cause.

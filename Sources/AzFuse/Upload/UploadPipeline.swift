@@ -269,10 +269,10 @@ final class UploadPipeline: Sendable {
     ///
     /// - Parameters:
     ///   - includingParked: Whether records parked after a permanent failure are retried too.
-    ///   - logicalPaths: When given, only records of these logical paths.
+    ///   - selected: When given, only the records it accepts.
     /// - Returns: The uploads to queue, and errors for records refused or whose content is gone.
     func abandonedUploads(
-        includingParked: Bool, logicalPaths: Set<String>? = nil
+        includingParked: Bool, selected: (@Sendable (UploadJournalRecord) -> Bool)? = nil
     ) async -> (uploads: [PendingUpload], lost: [AzFuseError]) {
         let started = ContinuousClock.now
         var uploads: [PendingUpload] = []
@@ -285,7 +285,7 @@ final class UploadPipeline: Sendable {
             let (records, rejected) =
                 (try? await BlockingIO.run {
                     journal.adoptAbandoned(
-                        excluding: active, includingParked: includingParked, logicalPaths: logicalPaths)
+                        excluding: active, includingParked: includingParked, selected: selected)
                 }) ?? ([], [])
             lost += rejected
             for (record, path) in records {
