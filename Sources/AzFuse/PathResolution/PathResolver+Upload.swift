@@ -23,7 +23,8 @@ extension PathResolver {
             return refuse("names the path '\(record.relativePath)', which is not a normalized path in its mount")
         }
         let candidates = rules.filter {
-            LogicalPath.absolutePath($0.cacheComponents) == cacheRoot && $0.mount.storageAccount == record.storageAccountName
+            LogicalPath.absolutePath($0.cacheComponents) == cacheRoot
+                && $0.mount.storageAccount == record.storageAccountName
         }
         guard !candidates.isEmpty else {
             return refuse(

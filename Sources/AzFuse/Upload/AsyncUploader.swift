@@ -141,7 +141,8 @@ actor AsyncUploader {
                         {
                             // A resumer's fence (or a user's lease) holds the blob for a bounded time: wait it out.
                             retry.append(entry)
-                        } else if let newer = queued[entry.pending.blobKey], newer.pending.isNewer(than: entry.pending) {
+                        } else if let newer = queued[entry.pending.blobKey], newer.pending.isNewer(than: entry.pending)
+                        {
                             await entry.pending.pipeline.superseded(entry.pending)
                             finish(entry, size: entry.pending.record.size)
                         } else if attempt < options.maxAttempts && Self.isTransient(error) {
@@ -155,7 +156,8 @@ actor AsyncUploader {
                 remaining = retry
                 if !remaining.isEmpty {
                     // Past the last attempt only lease waits remain: poll each second.
-                    try? await Task.sleep(for: attempt < options.maxAttempts ? options.retryDelay * attempt : .seconds(1))
+                    try? await Task.sleep(
+                        for: attempt < options.maxAttempts ? options.retryDelay * attempt : .seconds(1))
                     attempt += 1
                 }
             }

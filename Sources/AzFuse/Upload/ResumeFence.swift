@@ -56,7 +56,10 @@ enum ResumeFence {
     /// worth retrying after a while.
     static func isLeaseHeld(_ error: any Error) -> Bool {
         guard let code = (error as? AzFuseError)?.azureErrorCode else { return false }
-        return ["LeaseIdMissing", "LeaseAlreadyPresent", "LeaseIdMismatchWithBlobOperation", "LeaseNotPresentWithBlobOperation"]
-            .contains(code)
+        return [
+            "LeaseIdMissing", "LeaseAlreadyPresent", "LeaseIdMismatchWithBlobOperation",
+            "LeaseNotPresentWithBlobOperation",
+        ]
+        .contains(code)
     }
 }

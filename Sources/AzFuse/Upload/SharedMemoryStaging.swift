@@ -82,7 +82,8 @@ final class SharedMemoryStaging: Sendable {
             let ownerFolder = folder + "/" + name
             var status = stat()
             guard ownerFolder != own, lstat(ownerFolder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR,
-                let lock = try? FileLock(path: ownerFolder + "/owner.lock", create: false), (try? lock.tryLock()) == true
+                let lock = try? FileLock(path: ownerFolder + "/owner.lock", create: false),
+                (try? lock.tryLock()) == true
             else { continue }
             let files = (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []
             for file in files where file != "owner.lock" && !file.hasPrefix(Self.markerPrefix) {

@@ -128,7 +128,8 @@ final class UploadJournal: Sendable {
     static func snapshotProblem(_ record: UploadJournalRecord, recordPath: String) -> String? {
         let snapshot = record.snapshot
         let components = snapshot.split(separator: "/", omittingEmptySubsequences: false)
-        guard snapshot.hasPrefix("/"), !components.dropFirst().contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        guard snapshot.hasPrefix("/"),
+            !components.dropFirst().contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
         else { return "names the snapshot \(snapshot), which is not a normalized absolute path" }
         if record.inSharedMemory {
             let parent = (snapshot as NSString).deletingLastPathComponent
@@ -248,7 +249,9 @@ final class UploadJournal: Sendable {
 
     /// Every record under a cache folder's journal with its state (blocking). Owners whose lock can be taken are
     /// dead (their records are `abandoned`); the lock is released at once.
-    static func listRecords(cacheRoot: String) -> [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] {
+    static func listRecords(cacheRoot: String) -> [(
+        record: UploadJournalRecord, path: String, state: PendingUploadEntry.State
+    )] {
         let root = uploadsFolder(cacheRoot: cacheRoot)
         var listed: [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] = []
         for owner in ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted() {

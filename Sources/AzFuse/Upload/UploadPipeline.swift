@@ -368,11 +368,14 @@ final class UploadPipeline: Sendable {
         do {
             var status = stat()
             let isLink = lstat(record.cachePath, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
-            let content = isLink ? try FileManager.default.destinationOfSymbolicLink(atPath: record.cachePath) : target.cachePath
+            let content =
+                isLink ? try FileManager.default.destinationOfSymbolicLink(atPath: record.cachePath) : target.cachePath
             if isLink {
                 let parent = (content as NSString).deletingLastPathComponent
-                guard SharedMemoryStaging.isPrivateFolder(parent) || SharedMemoryStaging.isPrivateFolder(
-                    (parent as NSString).deletingLastPathComponent)
+                guard
+                    SharedMemoryStaging.isPrivateFolder(parent)
+                        || SharedMemoryStaging.isPrivateFolder(
+                            (parent as NSString).deletingLastPathComponent)
                 else {
                     UploadJournal.remove(record, at: path)
                     return .success(nil)

@@ -36,7 +36,10 @@ import Testing
             let objects = try json.standardOutput.split(separator: "\n").map {
                 try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
             }
-            #expect(Set(objects.compactMap { $0["path"] as? String }) == [setup.logical("kept.bin"), setup.logical("dropped.bin")])
+            #expect(
+                Set(objects.compactMap { $0["path"] as? String }) == [
+                    setup.logical("kept.bin"), setup.logical("dropped.bin"),
+                ])
             #expect(objects.allSatisfy { $0["state"] as? String == "parked" && $0["blob"] as? String != nil })
 
             let retry = try await setup.run(["uploads", "retry", setup.logical("kept.bin")])

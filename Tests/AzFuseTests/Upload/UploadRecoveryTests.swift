@@ -125,7 +125,10 @@ import Testing
                 }
             }
             let parked = UploadJournal.uploadsFolder(cacheRoot: fixture.cacheRoot) + "/parked"
-            #expect(((try? FileManager.default.contentsOfDirectory(atPath: parked)) ?? []).contains { $0.hasSuffix(".json") })
+            #expect(
+                ((try? FileManager.default.contentsOfDirectory(atPath: parked)) ?? []).contains {
+                    $0.hasSuffix(".json")
+                })
 
             let later = try fixture.makeInstance()
             try await later.withAsyncUpload {
@@ -167,7 +170,8 @@ import Testing
             #expect(report.uploaded.isEmpty, "\(report.uploaded)")
             #expect(
                 Set(report.failed.compactMap(\.path))
-                    == Set(["outside.bin", "link.bin", "elsewhere.bin"].map { fixture.logical($0) }), "\(report.failed)")
+                    == Set(["outside.bin", "link.bin", "elsewhere.bin"].map { fixture.logical($0) }), "\(report.failed)"
+            )
             #expect(try Data(contentsOf: URL(fileURLWithPath: outside)) == Data("do not upload or delete".utf8))
             for name in ["outside.bin", "link.bin"] { #expect(try await fixture.blob(name) == nil) }
             let requests = try await fixture.emulator.requests()
