@@ -3,6 +3,9 @@
 //
 // usage: azfuse-test-writer <shared-memory-folder or -> <path>=<content>...
 //
+// A content of the form @FILE is read from FILE. AZFUSE_TEST_WRITER_EXIT=1 makes the writer leave the scope (waiting
+// for the uploads) and exit instead of waiting to be killed; it prints "done" and exits 1 if an upload failed.
+//
 // AZFUSE_TEST_KILL_AT=<published|staged>:<n> makes the writer SIGKILL itself the n-th time a write reaches that point
 // (renamed into the cache but not journaled; staged in shared memory but not journaled).
 @_spi(Testing) import AzFuse
@@ -36,12 +39,18 @@ do {
     try await fuse.withAsyncUpload(shmAsTemp: sharedMemory != "-") {
         for argument in arguments.dropFirst() {
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
-            try await fuse.write(Data(parts[1].utf8), to: parts[0])
+            let content =
+                parts[1].hasPrefix("@")
+                ? try Data(contentsOf: URL(fileURLWithPath: String(parts[1].dropFirst()))) : Data(parts[1].utf8)
+            try await fuse.write(content, to: parts[0])
         }
         print("ready")
         fflush(nil)
-        try await Task.sleep(for: .seconds(3600))
+        if ProcessInfo.processInfo.environment["AZFUSE_TEST_WRITER_EXIT"] != "1" {
+            try await Task.sleep(for: .seconds(3600))
+        }
     }
+    print("done")
 } catch {
     FileHandle.standardError.write(Data("azfuse-test-writer: \(error)\n".utf8))
     exit(1)

@@ -93,13 +93,27 @@ final class UploadPipeline: Sendable {
     /// done, and use the fence's lease while one is held.
     func upload(_ pendings: [PendingUpload]) async -> [Result<Void, any Error>] {
         var outcomes = [Result<Void, any Error>](repeating: .success(()), count: pendings.count)
+        let resumed = pendings.indices.filter { pendings[$0].isResumed }
+        if !resumed.isEmpty {
+            await withTaskGroup(of: (Int, Result<Void, any Error>).self) { group in
+                var next = 0
+                func startNext() {
+                    guard next < resumed.count else { return }
+                    let index = resumed[next]
+                    let pending = pendings[index]
+                    next += 1
+                    group.addTask { (index, await self.uploadResumed(pending)) }
+                }
+                for _ in 0..<min(8, resumed.count) { startNext() }
+                for await (index, outcome) in group {
+                    outcomes[index] = outcome
+                    startNext()
+                }
+            }
+        }
         var plain: [Int] = []
         var leased: [(Int, String)] = []
-        for (index, pending) in pendings.enumerated() {
-            if pending.isResumed {
-                outcomes[index] = await uploadResumed(pending)
-                continue
-            }
+        for (index, pending) in pendings.enumerated() where !pending.isResumed {
             await waitForResumes(of: pending.blobKey)
             if let lease = state.withLock({ $0.fences[pending.blobKey] }) {
                 leased.append((index, lease))
@@ -223,8 +237,6 @@ final class UploadPipeline: Sendable {
                 SharedMemoryStaging.promote(original.snapshot, from: record.snapshot, into: original.cachePath)
                 unlink(original.snapshot)
                 unlink(SharedMemoryStaging.marker(of: original.snapshot))
-            } else {
-                try UploadJournal.rewrite(record, at: recordPath)
             }
             return try UploadJournal.release(record, at: recordPath, cacheRoot: cacheRoot, parked: parked).record
         }
@@ -365,6 +377,11 @@ final class UploadPipeline: Sendable {
             UploadJournal.remove(record, at: path)
             return .success(nil)
         }
+        if await blobAlreadyHolds(record.cachePath, target: target) {
+            // A download after the crash (the blob's content), not an unjournaled write.
+            UploadJournal.remove(record, at: path)
+            return .success(nil)
+        }
         do {
             var status = stat()
             let isLink = lstat(record.cachePath, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
@@ -395,6 +412,20 @@ final class UploadPipeline: Sendable {
                         + "but it could not be journaled (\(error)); run File.resumePendingUploads() again",
                     path: record.logicalPath))
         }
+    }
+
+    /// Whether the blob's stored MD5 is that of the file at `path` (following a link into shared memory).
+    private func blobAlreadyHolds(_ path: String, target: BlobTarget) async -> Bool {
+        guard let client = try? clients.client(for: target.account),
+            let stored = try? await client.properties(of: target.blobName).contentMD5,
+            let reader = try? SequentialFileReader(path: path)
+        else { return false }
+        var remaining = reader.size
+        while remaining > 0 {
+            guard let chunk = try? await reader.readNext(8 << 20), !chunk.isEmpty else { return false }
+            remaining -= Int64(chunk.count)
+        }
+        return (try? reader.finishedMD5()) == stored
     }
 
     /// Resumes, in the background, what earlier processes left (not parked records); at most once per instance.

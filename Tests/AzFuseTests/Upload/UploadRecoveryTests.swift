@@ -114,6 +114,47 @@ import Testing
         }
     }
 
+    /// Four processes rewrite one 40 MiB path at once: every one succeeds, and the blob is exactly one of the
+    /// versions, with its MD5 stored.
+    @Test func concurrentWriterProcessesNeverMixABlob() async throws {
+        try await BlobEmulator.withEmulator { emulator in
+            let client = try await emulator.makeClient()
+            var environment = try CrossProcessCacheTests.writeConfiguration(
+                emulator, container: client.account.containerName)
+            environment["AZFUSE_TEST_WRITER_EXIT"] = "1"
+            try await emulator.inject(
+                .init(blob: "azfuse_data/shared.bin", operation: "PutBlockList", count: 16, latencyMs: 1500))
+            var versions: [Data] = []
+            var writers: [CommandRunner.Running] = []
+            for index in 0..<4 {
+                let version = Data(repeating: UInt8(97 + index), count: 40 << 20)
+                let source = emulator.localPath("version-\(index)")
+                try version.write(to: URL(fileURLWithPath: source))
+                versions.append(version)
+                writers.append(
+                    try CommandRunner.start(
+                        ["-", "\(emulator.localPath("data/shared.bin"))=@\(source)"], environment: environment,
+                        currentDirectory: emulator.scratchDirectory, executable: "azfuse-test-writer"))
+            }
+            for writer in writers {
+                let result = await withCheckedContinuation { continuation in
+                    DispatchQueue.global().async { continuation.resume(returning: writer.finish()) }
+                }
+                #expect(result.status == 0 && result.standardOutput.hasSuffix("done\n"), "\(result.standardError)")
+            }
+            let destination = emulator.localPath("check-shared.bin")
+            _ = try await client.download("azfuse_data/shared.bin", to: destination)
+            let content = try Data(contentsOf: URL(fileURLWithPath: destination))
+            #expect(versions.contains(content), "the blob mixes versions")
+            let md5 = Data(MD5.hash(Array(content))).base64EncodedString()
+            #expect(try await client.properties(of: "azfuse_data/shared.bin").contentMD5 == md5)
+            let blockIDs = try await emulator.requests().compactMap {
+                $0.operation == "PutBlock" ? $0.query["blockid"] : nil
+            }
+            #expect(blockIDs.count >= 20 && Set(blockIDs).count == blockIDs.count, "uploads shared block IDs")
+        }
+    }
+
     /// A scope that failed for good (read-only SAS) does not make later scopes throw, even on another instance
     /// with a valid credential; the permanent failure is parked, and resumePendingUploads() retries and reports it.
     @Test func failedScopeStaysInItsScopeAndIsParked() async throws {
