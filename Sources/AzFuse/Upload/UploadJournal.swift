@@ -54,9 +54,12 @@ final class UploadJournal: Sendable {
     ///   - content: The written file: the cache file (a hard link snapshot is made) or a shared-memory file (used as
     ///     is).
     ///   - inSharedMemory: Whether `content` is in shared memory.
+    ///   - claim: Called with the record file before it appears, so a concurrent resume in this process never takes
+    ///     it for an abandoned one.
     /// - Returns: The record and its file.
     func record(
-        target: BlobTarget, logicalPath: String, content: String, inSharedMemory: Bool
+        target: BlobTarget, logicalPath: String, content: String, inSharedMemory: Bool,
+        claim: (String) -> Void = { _ in }
     ) throws -> (record: UploadJournalRecord, path: String) {
         var status = stat()
         guard stat(content, &status) == 0 else {
@@ -82,6 +85,7 @@ final class UploadJournal: Sendable {
             relativePath: target.relativePath, cachePath: target.cachePath, snapshot: snapshot,
             inSharedMemory: inSharedMemory, size: Int64(status.st_size), contentModified: modified)
         let path = folder + "/" + id + ".json"
+        claim(path)
         do {
             try Self.writeDurably(record, to: path)
         } catch {
@@ -186,12 +190,13 @@ final class UploadJournal: Sendable {
     /// emptied.
     ///
     /// - Parameters:
-    ///   - active: Record files queued or uploading in this process.
+    ///   - isActive: Whether a record file is queued or uploading in this process (asked when the record is found, so
+    ///     a record claimed meanwhile is left alone).
     ///   - includingParked: Whether records parked after a permanent failure are taken too.
     ///   - selected: When given, only records it accepts are taken.
     /// - Returns: The records taken over and their files, and the records refused.
     func adoptAbandoned(
-        excluding active: Set<String>, includingParked: Bool,
+        excluding isActive: (String) -> Bool, includingParked: Bool,
         selected: (@Sendable (UploadJournalRecord) -> Bool)? = nil
     ) -> (adopted: [(record: UploadJournalRecord, path: String)], rejected: [AzFuseError]) {
         let root = Self.uploadsFolder(cacheRoot: cacheRoot)
@@ -210,7 +215,7 @@ final class UploadJournal: Sendable {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []
             for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
                 let path = ownerFolder + "/" + name
-                guard !active.contains(path), !adopted.contains(where: { $0.path == path }),
+                guard !isActive(path), !adopted.contains(where: { $0.path == path }),
                     let data = FileManager.default.contents(atPath: path),
                     let record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data), record.version == 1
                 else { continue }

@@ -54,13 +54,23 @@ final class UploadPipeline: Sendable {
     ) async throws -> PendingUpload {
         do {
             let journal = try journal(for: target.cacheRoot)
-            let (record, path) = try await BlockingIO.run {
-                try journal.record(
-                    target: target, logicalPath: logicalPath, content: content, inSharedMemory: inSharedMemory)
+            let claimed = Mutex<String?>(nil)
+            let (record, path): (UploadJournalRecord, String)
+            do {
+                (record, path) = try await BlockingIO.run { [self] in
+                    try journal.record(
+                        target: target, logicalPath: logicalPath, content: content, inSharedMemory: inSharedMemory
+                    ) { path in
+                        claimed.withLock { $0 = path }
+                        state.withLock { _ = $0.active.insert(path) }
+                    }
+                }
+            } catch {
+                if let path = claimed.withLock({ $0 }) { state.withLock { _ = $0.active.remove(path) } }
+                throw error
             }
             let pending = PendingUpload(record: record, recordPath: path, target: target, pipeline: self)
             state.withLock {
-                _ = $0.active.insert(path)
                 $0.newestWrite[pending.blobKey] = max($0.newestWrite[pending.blobKey] ?? .min, record.contentModified)
             }
             pendingUploads.begin(target, record: path)
@@ -293,11 +303,11 @@ final class UploadPipeline: Sendable {
             guard FileManager.default.fileExists(atPath: UploadJournal.uploadsFolder(cacheRoot: cacheRoot)),
                 let journal = try? journal(for: cacheRoot)
             else { continue }
-            let active = state.withLock { $0.active }
             let (records, rejected) =
-                (try? await BlockingIO.run {
+                (try? await BlockingIO.run { [self] in
                     journal.adoptAbandoned(
-                        excluding: active, includingParked: includingParked, selected: selected)
+                        excluding: { path in self.state.withLock { $0.active.contains(path) } },
+                        includingParked: includingParked, selected: selected)
                 }) ?? ([], [])
             lost += rejected
             for (record, path) in records {
@@ -398,9 +408,10 @@ final class UploadPipeline: Sendable {
                     return .success(nil)
                 }
             }
-            let (newRecord, newPath) = try await BlockingIO.run {
+            let (newRecord, newPath) = try await BlockingIO.run { [self] in
                 try journal.record(
-                    target: target, logicalPath: record.logicalPath, content: content, inSharedMemory: isLink)
+                    target: target, logicalPath: record.logicalPath, content: content, inSharedMemory: isLink
+                ) { path in state.withLock { _ = $0.active.insert(path) } }
             }
             UploadJournal.remove(record, at: path)
             return .success(PendingUpload(record: newRecord, recordPath: newPath, target: target, pipeline: self))

@@ -18,13 +18,14 @@ import Testing
                 emulator, container: client.account.containerName)
             try await UploadCrashTests.writeAndKill(
                 emulator, environment: environment, sharedMemory: "-",
-                writes: [("latest.bin", "v1"), ("latest.bin", "v2")], latencyMs: 4000, delayedBeforeKill: 1)
+                writes: [("latest.bin", "v1"), ("latest.bin", "v2")], latencyMs: 6000, delayedBeforeKill: 1)
             #expect(try await emulator.delayedRequests() == 1, "the killed writer's Put Blob is still held")
             var configuration = try AzFuseConfiguration.fromEnvironment(environment)
-            configuration.upload.resumeFence = .seconds(8)
+            configuration.upload.resumeFence = .seconds(12)
             let fuse = try AzFuse(configuration: configuration)
             let report = try await fuse.resumePendingUploads()
-            #expect(report.uploaded == [emulator.localPath("data/latest.bin")], "\(report)")
+            let afterResume = try await emulator.requests().map { "\($0.operation ?? "") \($0.status)" }
+            #expect(report.uploaded == [emulator.localPath("data/latest.bin")], "\(report); requests: \(afterResume)")
             // Wait for the killed writer's delayed request to be answered.
             var stray: [BlobEmulator.LoggedRequest] = []
             for _ in 0..<100 where stray.isEmpty {
@@ -183,6 +184,43 @@ import Testing
             let report = try await later.resumePendingUploads()
             #expect(report.uploaded == [fixture.logical("denied.bin")], "\(report)")
             #expect(try await fixture.blob("denied.bin") == Data("denied".utf8))
+        }
+    }
+
+    /// A transient failure is kept in `failed` and retried by the next instance's background resume; a scope throws
+    /// only for its own files, never for leftovers whose retry failed (then parked, being permanent).
+    @Test func leftoversAreRetriedInTheBackgroundAndNeverThrownByAScope() async throws {
+        try await UploadFixture.with { fixture in
+            try await fixture.emulator.inject(
+                .init(method: "PUT", blobPrefix: "azfuse_data/left", status: 503, count: 1000))
+            await #expect(throws: AzFuseError.self) {
+                try await fixture.fuse.withAsyncUpload {
+                    try await fixture.fuse.write(Data("left".utf8), to: fixture.logical("left.bin"))
+                }
+            }
+            let failed = UploadJournal.uploadsFolder(cacheRoot: fixture.cacheRoot) + "/failed"
+            #expect(
+                ((try? FileManager.default.contentsOfDirectory(atPath: failed)) ?? []).contains {
+                    $0.hasSuffix(".json")
+                })
+            try await fixture.emulator.clearFaults()
+
+            let readOnly = try fixture.makeInstance(account: try fixture.sasAccount([.read, .list]))
+            let error = try await #require(throws: AzFuseError.self) {
+                try await readOnly.withAsyncUpload {
+                    try await readOnly.write(Data("own".utf8), to: fixture.logical("own.bin"))
+                }
+            }
+            #expect(error.fileErrors.compactMap(\.path) == [fixture.logical("own.bin")], "\(error)")
+            let background = try await readOnly.resumePendingUploads(paths: [fixture.logical("none.bin")])
+            #expect(background.failed.compactMap(\.path) == [fixture.logical("left.bin")], "\(background)")
+
+            let valid = try fixture.makeInstance()
+            try await valid.withAsyncUpload {}
+            #expect(try await fixture.blob("left.bin") == nil, "parked after the permanent failure")
+            let report = try await valid.resumePendingUploads()
+            #expect(Set(report.uploaded) == [fixture.logical("left.bin"), fixture.logical("own.bin")], "\(report)")
+            #expect(try await fixture.blob("left.bin") == Data("left".utf8))
         }
     }
 
