@@ -23,7 +23,8 @@ import Testing
             }
         }
         // Kill only once the writer's requests reached the emulator (where they are held), so they arrive late.
-        for _ in 0..<500 where try await emulator.delayedRequests() < delayedBeforeKill {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await emulator.delayedRequests() < delayedBeforeKill && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
         kill(running.process.processIdentifier, SIGKILL)

@@ -27,12 +27,12 @@ import Testing
             let afterResume = try await emulator.requests().map { "\($0.operation ?? "") \($0.status)" }
             #expect(report.uploaded == [emulator.localPath("data/latest.bin")], "\(report); requests: \(afterResume)")
             // Wait for the killed writer's delayed request to be answered.
-            var stray: [BlobEmulator.LoggedRequest] = []
-            for _ in 0..<100 where stray.isEmpty {
-                stray = try await emulator.requests().filter {
-                    $0.blob == "azfuse_data/latest.bin" && $0.status == 412
-                }
-                if stray.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try await emulator.delayedRequests() > 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let stray = try await emulator.requests().filter {
+                $0.blob == "azfuse_data/latest.bin" && $0.status == 412
             }
             let log = try await emulator.requests().filter { $0.blob == "azfuse_data/latest.bin" }
             #expect(stray.count >= 1, "the killed writer's late request was refused: \(log)")
