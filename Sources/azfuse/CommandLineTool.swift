@@ -30,6 +30,7 @@ enum CommandLineTool {
           break PATH...                   break blob leases
           cache du [PATH...]              show the size of cached copies
           cache clear PATH...             remove cached copies
+          uploads list|retry|discard      show, retry or drop files written but not uploaded
 
         Options:
           -c NAME      use aux_data/azfuse/NAME.yaml as the mapping file (as azfuse does)
@@ -90,6 +91,8 @@ enum CommandLineTool {
                 return try await BreakCommand.run(rest, environment: environment)
             case "cache":
                 return try await CacheCommand.run(rest, environment: environment)
+            case "uploads":
+                return try await UploadsCommand.run(rest, environment: environment)
             default:
                 throw usageError("unknown command '\(command)'; run 'azfuse --help' for the list")
             }

@@ -735,6 +735,7 @@ class Faults:
         self.lock = threading.Lock()
         self.rules: List[FaultRule] = []
         self.next_id = 1
+        self.delaying = 0  # requests sleeping in a latency rule now (GET /__emulator/delayed)
 
     def add(self, spec: Dict[str, Any]) -> FaultRule:
         with self.lock:
@@ -1176,6 +1177,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     rules = [r.to_json() for r in emu.faults.rules]
                 self._send_json(200, rules)
                 return
+        elif path == "/__emulator/delayed":
+            if method == "GET":
+                with emu.faults.lock:
+                    count = emu.faults.delaying
+                self._send_json(200, {"count": count})
+                return
         elif path == "/__emulator/requests":
             if method == "GET":
                 emu.request_log.wait_idle(2.0)
@@ -1265,7 +1272,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rules = emu.faults.take(method, account, container, blob, operation)
         for rule in rules:
             if rule.latency_ms:
-                time.sleep(rule.latency_ms / 1000.0)
+                with emu.faults.lock:
+                    emu.faults.delaying += 1
+                try:
+                    time.sleep(rule.latency_ms / 1000.0)
+                finally:
+                    with emu.faults.lock:
+                        emu.faults.delaying -= 1
         for rule in rules:
             if rule.drop_after is not None:
                 # A dropped connection: read part of the request body, then reset the socket with no response.

@@ -15,8 +15,11 @@ extension AzFuse {
     ///
     /// - The scope covers every write in `body` and in the tasks it creates, through any ``AzFuse`` instance.
     /// - Each queued file is recorded in a journal under `<cache folder>/.azfuse/uploads/` before the writer moves
-    ///   on, so a crash loses nothing: the next scope of a new instance on the same cache, or
-    ///   ``resumePendingUploads()``, uploads it (newest content only).
+    ///   on, so a crash loses nothing: the first scope of a new instance on the same cache starts uploading what
+    ///   earlier processes left, in the background (newest content only, under a lease so that a late request of
+    ///   the dead process cannot win); ``resumePendingUploads(paths:)`` reports its outcome.
+    /// - The scope throws only for files written inside it: leftovers of earlier processes, and their failures,
+    ///   are not its concern.
     /// - Files queued while a transfer runs go out together, batched per account and container.
     /// - Only the newest content of a path is uploaded; a file rewritten during its upload is uploaded again.
     /// - Writers wait (asynchronously) while more than ``UploadOptions/maxPendingBytes`` wait for upload.
@@ -26,7 +29,7 @@ extension AzFuse {
     ///   is short of room (``UploadOptions/sharedMemoryReserveBytes``), writes go to the cache folder instead.
     /// - The scope returns only after every queued upload has committed or failed for good, even when `body`
     ///   throws or the task is cancelled. If `body` threw, its error is rethrown unchanged; files that could not be
-    ///   uploaded then stay in the journal, marked as not uploaded, and ``resumePendingUploads()`` retries and
+    ///   uploaded then stay in the journal, marked as not uploaded, and ``resumePendingUploads(paths:)`` retries and
     ///   reports them.
     /// - Scopes nest: an inner scope waits for its own uploads; `enabled: false` makes writes in it synchronous.
     ///
@@ -50,9 +53,7 @@ extension AzFuse {
                 UploadScope(uploader: nil, stagesInSharedMemory: false), operation: body, isolation: isolation)
         }
         let uploader = AsyncUploader(options: configuration.upload)
-        if uploads.claimAutomaticResume() {
-            await queueAbandonedUploads(into: uploader)
-        }
+        uploads.startBackgroundResume { [self] in await resume(includingParked: false) }
         let outcome: Result<Value, any Error>
         do {
             outcome = .success(
@@ -80,15 +81,42 @@ extension AzFuse {
     }
 
     /// Uploads every file that was written but not uploaded: left by a process that crashed or was killed, or
-    /// whose upload failed earlier. Only the newest content of each path is uploaded; content replaced by a later
-    /// write is dropped.
+    /// whose upload failed earlier (including failures parked as permanent, such as a refused credential). Only the
+    /// newest content of each path is uploaded; content replaced by a later write is dropped. Waits for the
+    /// background resume started by this instance's first `withAsyncUpload` scope, and includes its outcome.
     ///
-    /// - Throws: ``AzFuseError`` ``AzFuseError/Code/uploadFailed`` listing each file that still could not be
-    ///   uploaded (its content stays on disk, marked as not uploaded).
-    public func resumePendingUploads() async throws {
+    /// Every journal record is validated first: a record whose snapshot is not AzFuse's own file, or whose blob is
+    /// not where its path maps with the current configuration, is reported in ``ResumedUploads/failed`` and never
+    /// uploaded (it is moved to `.azfuse/uploads/rejected`).
+    ///
+    /// - Parameter paths: When given, only the pending uploads of these paths are retried (a record matches when it
+    ///   was written under that logical path or maps to the same cache file).
+    /// - Returns: The paths uploaded and the files that still could not be (their content stays on disk, marked as
+    ///   not uploaded).
+    /// - Throws: `CancellationError` if the task is cancelled before it starts.
+    @discardableResult
+    public func resumePendingUploads(paths: [String]? = nil) async throws -> ResumedUploads {
+        try Task.checkCancellation()
+        let background = await uploads.backgroundResumeOutcome() ?? ResumedUploads()
+        return background.merged(with: await resume(includingParked: true, selected: recordSelector(paths)))
+    }
+
+    /// Selects the journal records of `paths` (by logical path as written, or by cache file), or all for `nil`.
+    func recordSelector(_ paths: [String]?) -> (@Sendable (UploadJournalRecord) -> Bool)? {
+        guard let paths else { return nil }
+        let logical = Set(paths)
+        let cacheFiles = Set(paths.compactMap { try? resolve($0).blob?.cachePath })
+        return { logical.contains($0.logicalPath) || cacheFiles.contains($0.cachePath) }
+    }
+
+    private func resume(
+        includingParked: Bool, selected: (@Sendable (UploadJournalRecord) -> Bool)? = nil
+    ) async -> ResumedUploads {
         let uploader = AsyncUploader(options: configuration.upload)
-        await queueAbandonedUploads(into: uploader)
-        try Self.throwIfAny(await uploader.flush())
+        let (abandoned, lost) = await uploads.abandonedUploads(includingParked: includingParked, selected: selected)
+        for error in lost { await uploader.report(error) }
+        for pending in abandoned { await uploader.submit(pending) }
+        return await uploader.finishReport()
     }
 
     /// Writes a file through `write` and hands a mapped file to the upload machinery: the current scope's
@@ -127,14 +155,24 @@ extension AzFuse {
             } catch let error as AzFuseError where fallsBackToCache && error.code == .fileSystem {
                 return try await commitToCache(resolved, blob, uploader: uploader, write)
             }
+            UploadTestHooks.reached(.stagedBeforeJournal, path: resolved.path)
+            // Journaled before the cache points at it: published content always has a record.
+            let pending: PendingUpload
+            do {
+                pending = try await uploads.record(
+                    blob, logicalPath: resolved.path, content: staged, inSharedMemory: true)
+            } catch {
+                unlink(staged)
+                unlink(SharedMemoryStaging.marker(of: staged))
+                throw error
+            }
             do {
                 try SharedMemoryStaging.linkCacheFile(blob.cachePath, to: staged)
             } catch {
-                unlink(staged)
+                await uploads.superseded(pending)
                 throw error
             }
-            await uploader.submit(
-                try await uploads.record(blob, logicalPath: resolved.path, content: staged, inSharedMemory: true))
+            await uploader.submit(pending)
             return value
         }
         return try await commitToCache(resolved, blob, uploader: scope?.uploader, write)
@@ -151,6 +189,7 @@ extension AzFuse {
         let pending: PendingUpload
         do {
             value = try await write(blob.cachePath, .ownerOnly)
+            UploadTestHooks.reached(.publishedBeforeJournal, path: resolved.path)
             pending = try await uploads.record(
                 blob, logicalPath: resolved.path, content: blob.cachePath, inSharedMemory: false)
         } catch let error as AzFuseError {
@@ -162,12 +201,6 @@ extension AzFuse {
             try await uploads.uploadNow(pending)
         }
         return value
-    }
-
-    private func queueAbandonedUploads(into uploader: AsyncUploader) async {
-        let (abandoned, lost) = await uploads.abandonedUploads()
-        for error in lost { await uploader.report(error) }
-        for pending in abandoned { await uploader.submit(pending) }
     }
 
     private static func throwIfAny(_ failures: [AzFuseError]) throws {

@@ -73,7 +73,8 @@ public final class AzFuse: Sendable {
         self.scheduler = TransferScheduler(router: router)
         self.cacheStore = CacheStore(
             scheduler: scheduler, options: configuration.transfer, cacheRoots: resolver.cacheRoots)
-        self.uploads = UploadPipeline(scheduler: scheduler, options: configuration.upload, resolver: resolver)
+        self.uploads = UploadPipeline(
+            scheduler: scheduler, options: configuration.upload, resolver: resolver, clients: clients)
     }
 
     /// Creates an instance configured from azfuse-compatible environment variables and YAML files.

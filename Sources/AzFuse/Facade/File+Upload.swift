@@ -31,11 +31,14 @@ extension File {
         try await current().flushUploads()
     }
 
-    /// Uploads files written earlier but not uploaded (a crash, a failed upload); see
-    /// ``AzFuse/resumePendingUploads()``.
+    /// Uploads files written earlier but not uploaded (a crash, a failed upload) and reports what it uploaded and
+    /// what failed; see ``AzFuse/resumePendingUploads(paths:)``.
     ///
-    /// - Throws: ``AzFuseError/Code/uploadFailed`` listing the files that still could not be uploaded.
-    public static func resumePendingUploads() async throws {
-        try await current().resumePendingUploads()
+    /// - Parameter paths: When given, only the pending uploads of these logical paths.
+    /// - Returns: The paths uploaded and the files that still could not be uploaded.
+    /// - Throws: `CancellationError` if the task is cancelled before it starts.
+    @discardableResult
+    public static func resumePendingUploads(paths: [String]? = nil) async throws -> ResumedUploads {
+        try await current().resumePendingUploads(paths: paths)
     }
 }

@@ -23,6 +23,8 @@ actor AsyncUploader {
     private var nextWaiterID: UInt64 = 0
     private var waitingBytes: Int64 = 0
     private var failures: [AzFuseError] = []
+    /// Logical paths uploaded so far (for resume reports).
+    private var uploaded: [String] = []
     private var drain: Task<Void, Never>?
     private var roomWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var flushWaiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
@@ -66,10 +68,16 @@ actor AsyncUploader {
         }
     }
 
-    /// Records an error to report at the end of the scope (for example an earlier run's upload whose content is
-    /// gone).
+    /// Records an error to report (for example an earlier run's upload whose content is gone).
     func report(_ error: AzFuseError) {
         failures.append(error)
+    }
+
+    /// Waits for everything queued so far and returns what was uploaded and what failed (a resume's report).
+    func finishReport() async -> ResumedUploads {
+        let failed = await flush()
+        defer { uploaded = [] }
+        return ResumedUploads(uploaded: uploaded, failed: failed)
     }
 
     /// Waits until every file queued so far is uploaded or has failed for good, and returns (and forgets) the
@@ -114,6 +122,7 @@ actor AsyncUploader {
             batchesSent += 1
             var remaining = batch
             var attempt = 1
+            let started = ContinuousClock.now
             while !remaining.isEmpty {
                 let outcomes = await Self.upload(remaining.map(\.pending))
                 var retry: [Queued] = []
@@ -121,9 +130,19 @@ actor AsyncUploader {
                     switch outcome {
                     case .success:
                         await entry.pending.pipeline.completed(entry.pending)
+                        uploaded.append(entry.pending.record.logicalPath)
                         finish(entry, size: entry.pending.record.size)
                     case .failure(let error):
-                        if let newer = queued[entry.pending.blobKey], newer.pending.isNewer(than: entry.pending) {
+                        if error is UploadPipeline.Superseded {
+                            await entry.pending.pipeline.superseded(entry.pending)
+                            finish(entry, size: entry.pending.record.size)
+                        } else if ResumeFence.isLeaseHeld(error)
+                            && ContinuousClock.now - started < options.resumeFence + .seconds(ResumeFence.leaseSeconds)
+                        {
+                            // A resumer's fence (or a user's lease) holds the blob for a bounded time: wait it out.
+                            retry.append(entry)
+                        } else if let newer = queued[entry.pending.blobKey], newer.pending.isNewer(than: entry.pending)
+                        {
                             await entry.pending.pipeline.superseded(entry.pending)
                             finish(entry, size: entry.pending.record.size)
                         } else if attempt < options.maxAttempts && Self.isTransient(error) {
@@ -136,7 +155,9 @@ actor AsyncUploader {
                 }
                 remaining = retry
                 if !remaining.isEmpty {
-                    try? await Task.sleep(for: options.retryDelay * attempt)
+                    // Past the last attempt only lease waits remain: poll each second.
+                    try? await Task.sleep(
+                        for: attempt < options.maxAttempts ? options.retryDelay * attempt : .seconds(1))
                     attempt += 1
                 }
             }

@@ -8,6 +8,10 @@ struct PendingUpload: Sendable {
     let target: BlobTarget
     /// The instance's upload machinery.
     let pipeline: UploadPipeline
+    /// Whether this content was left by an earlier run (uploaded under a ``ResumeFence`` lease).
+    var isResumed = false
+    /// When the resume that adopted this record started: the fence's lease is held from then on.
+    var resumeStarted: ContinuousClock.Instant?
 
     /// What the transfer engines upload.
     var item: UploadItem { UploadItem(source: record.snapshot, target: target) }

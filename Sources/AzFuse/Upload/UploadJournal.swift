@@ -15,8 +15,11 @@ import Synchronization
 /// `fsync`ed, before the writer moves on. Completing an upload removes the record, then the snapshot.
 ///
 /// Another instance adopts the records of owners whose lock it can take (their process is gone) by moving them into
-/// its own folder; records whose upload failed for good move to a shared `failed` folder, where any instance can
-/// take them up again.
+/// its own folder; records whose upload failed for good move to a shared `failed` folder (transient causes: retried
+/// by the next automatic resume) or `parked` folder (permanent causes such as a refused credential: retried only on
+/// request, `resumePendingUploads()` or `azfuse uploads retry`). A record that does not pass validation (its
+/// snapshot is not its own file in the journal or a staged file in AzFuse's shared-memory folder, or its blob is not
+/// where its path maps) moves to `rejected` and is never uploaded; nothing outside AzFuse's folders is deleted.
 final class UploadJournal: Sendable {
     /// The cache folder this journal belongs to.
     let cacheRoot: String
@@ -51,9 +54,12 @@ final class UploadJournal: Sendable {
     ///   - content: The written file: the cache file (a hard link snapshot is made) or a shared-memory file (used as
     ///     is).
     ///   - inSharedMemory: Whether `content` is in shared memory.
+    ///   - claim: Called with the record file before it appears, so a concurrent resume in this process never takes
+    ///     it for an abandoned one.
     /// - Returns: The record and its file.
     func record(
-        target: BlobTarget, logicalPath: String, content: String, inSharedMemory: Bool
+        target: BlobTarget, logicalPath: String, content: String, inSharedMemory: Bool,
+        claim: (String) -> Void = { _ in }
     ) throws -> (record: UploadJournalRecord, path: String) {
         var status = stat()
         guard stat(content, &status) == 0 else {
@@ -66,7 +72,9 @@ final class UploadJournal: Sendable {
         }
         let id = "\(modified)-\(String(sequence, radix: 36))"
         var snapshot = content
-        if !inSharedMemory {
+        if inSharedMemory {
+            try SharedMemoryStaging.markJournaled(content, uploadsFolder: Self.uploadsFolder(cacheRoot: cacheRoot))
+        } else {
             snapshot = folder + "/" + id + ".data"
             guard link(content, snapshot) == 0 else {
                 throw AzFuseError.fileSystem("keeping a snapshot of the written file for upload", path: snapshot)
@@ -77,6 +85,7 @@ final class UploadJournal: Sendable {
             relativePath: target.relativePath, cachePath: target.cachePath, snapshot: snapshot,
             inSharedMemory: inSharedMemory, size: Int64(status.st_size), contentModified: modified)
         let path = folder + "/" + id + ".json"
+        claim(path)
         do {
             try Self.writeDurably(record, to: path)
         } catch {
@@ -86,25 +95,84 @@ final class UploadJournal: Sendable {
         return (record, path)
     }
 
+    /// The newest content modification time recorded for `cachePath` by any record under `uploadsFolder` (every
+    /// owner, live or dead, and the shared folders), or `nil` if none (blocking).
+    static func newestRecorded(cachePath: String, in uploadsFolder: String) -> Int64? {
+        var newest: Int64?
+        let enumerator = FileManager.default.enumerator(atPath: uploadsFolder)
+        while let relative = enumerator?.nextObject() as? String {
+            guard relative.hasSuffix(".json"), !relative.hasPrefix(rejectedFolderName + "/"),
+                let data = FileManager.default.contents(atPath: uploadsFolder + "/" + relative),
+                let record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data),
+                record.cachePath == cachePath
+            else { continue }
+            newest = max(newest ?? .min, record.contentModified)
+        }
+        return newest
+    }
+
     /// Replaces a record's content (for example after moving its snapshot out of shared memory).
     static func rewrite(_ record: UploadJournalRecord, at path: String) throws {
         try writeDurably(record, to: path)
     }
 
-    /// Removes a record, then its snapshot.
+    /// Removes a record, then its snapshot if it is AzFuse's own file (the record's `.data` file in the journal, or
+    /// a staged file in a private shared-memory folder).
     static func remove(_ record: UploadJournalRecord, at path: String) {
         unlink(path)
-        unlink(record.snapshot)
+        if snapshotProblem(record, recordPath: path) == nil {
+            unlink(record.snapshot)
+            if record.inSharedMemory { unlink(SharedMemoryStaging.marker(of: record.snapshot)) }
+        }
+    }
+
+    /// Why a record's snapshot is not acceptable, or `nil` if it is AzFuse's own file: the record's `<id>.data`
+    /// next to it (not a symbolic link), or for shared memory a file directly inside a private `azfuse-<uid>`
+    /// folder (or an owner folder in it) that belongs to this user.
+    static func snapshotProblem(_ record: UploadJournalRecord, recordPath: String) -> String? {
+        let snapshot = record.snapshot
+        let components = snapshot.split(separator: "/", omittingEmptySubsequences: false)
+        guard snapshot.hasPrefix("/"),
+            !components.dropFirst().contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else { return "names the snapshot \(snapshot), which is not a normalized absolute path" }
+        if record.inSharedMemory {
+            let parent = (snapshot as NSString).deletingLastPathComponent
+            let grandparent = (parent as NSString).deletingLastPathComponent
+            guard SharedMemoryStaging.isPrivateFolder(parent) || SharedMemoryStaging.isPrivateFolder(grandparent) else {
+                return "names the staged file \(snapshot), which is not in AzFuse's private shared-memory folder"
+            }
+        } else if snapshot != String(recordPath.dropLast(5)) + ".data" {
+            return "names the snapshot \(snapshot), which is not the record's own file in the upload journal"
+        }
+        var status = stat()
+        if lstat(snapshot, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+            return "names the snapshot \(snapshot), which is not a regular file"
+        }
+        return nil
+    }
+
+    /// Moves a record that must never be uploaded into the `rejected` folder (with its snapshot only when that is
+    /// the record's own file in the journal), so it can be inspected; nothing else is touched (blocking).
+    static func reject(_ record: UploadJournalRecord, at path: String, cacheRoot: String) {
+        let folder = uploadsFolder(cacheRoot: cacheRoot) + "/" + rejectedFolderName
+        try? AtomicFileWriter.createFolders(folder, mode: 0o700)
+        let name = (path as NSString).lastPathComponent
+        let ownSnapshot = String(path.dropLast(5)) + ".data"
+        if !record.inSharedMemory && record.snapshot == ownSnapshot {
+            rename(ownSnapshot, folder + "/" + name.dropLast(5) + ".data")
+        }
+        if rename(path, folder + "/" + name) != 0 { unlink(path) }
     }
 
     /// Moves a record whose upload failed for good into the shared `failed` folder, where any instance (in this
     /// process or another) can take it up again (blocking).
     ///
     /// - Returns: The record as moved (its snapshot path changes) and its new file.
+    /// - Parameter parked: Whether the cause is permanent (the record goes to `parked`, retried only on request).
     static func release(
-        _ record: UploadJournalRecord, at path: String, cacheRoot: String
+        _ record: UploadJournalRecord, at path: String, cacheRoot: String, parked: Bool
     ) throws -> (record: UploadJournalRecord, path: String) {
-        let folder = uploadsFolder(cacheRoot: cacheRoot) + "/" + failedFolderName
+        let folder = uploadsFolder(cacheRoot: cacheRoot) + "/" + (parked ? parkedFolderName : failedFolderName)
         try AtomicFileWriter.createFolders(folder, mode: 0o700)
         guard let moved = try move(record, from: path, into: folder) else {
             throw AzFuseError(.notFound, "the upload journal record disappeared", path: path)
@@ -113,22 +181,32 @@ final class UploadJournal: Sendable {
     }
 
     /// Takes over every record no live uploader owns: those of owners whose lock can be taken (their process is
-    /// gone), those in the shared `failed` folder, and this journal's own records not in `active`. Records are moved
-    /// into this journal's folder (blocking).
+    /// gone), those in the shared `failed` folder (and `parked`, when asked), and this journal's own records not in
+    /// `active`. Records are moved into this journal's folder (blocking). Records whose snapshot is not AzFuse's own
+    /// file are moved to `rejected` and reported instead.
     ///
     /// A move links the snapshot under its new name, writes the new record durably, then removes the old record and
     /// snapshot, so a crash at any point leaves at least one complete copy. A dead owner's folder is removed once
     /// emptied.
     ///
-    /// - Parameter active: Record files queued or uploading in this process.
-    /// - Returns: The records taken over and their files.
-    func adoptAbandoned(excluding active: Set<String>) -> [(record: UploadJournalRecord, path: String)] {
+    /// - Parameters:
+    ///   - isActive: Whether a record file is queued or uploading in this process (asked when the record is found, so
+    ///     a record claimed meanwhile is left alone).
+    ///   - includingParked: Whether records parked after a permanent failure are taken too.
+    ///   - selected: When given, only records it accepts are taken.
+    /// - Returns: The records taken over and their files, and the records refused.
+    func adoptAbandoned(
+        excluding isActive: (String) -> Bool, includingParked: Bool,
+        selected: (@Sendable (UploadJournalRecord) -> Bool)? = nil
+    ) -> (adopted: [(record: UploadJournalRecord, path: String)], rejected: [AzFuseError]) {
         let root = Self.uploadsFolder(cacheRoot: cacheRoot)
         var adopted: [(record: UploadJournalRecord, path: String)] = []
+        var rejected: [AzFuseError] = []
         for owner in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
             let ownerFolder = root + "/" + owner
             var deadOwnerLock: FileLock?
-            if ownerFolder != folder && owner != Self.failedFolderName {
+            if owner == Self.rejectedFolderName || (owner == Self.parkedFolderName && !includingParked) { continue }
+            if ownerFolder != folder && owner != Self.failedFolderName && owner != Self.parkedFolderName {
                 guard let lock = try? FileLock(path: ownerFolder + "/owner.lock"), (try? lock.tryLock()) == true else {
                     continue
                 }
@@ -137,10 +215,21 @@ final class UploadJournal: Sendable {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []
             for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
                 let path = ownerFolder + "/" + name
-                guard !active.contains(path), !adopted.contains(where: { $0.path == path }),
+                guard !isActive(path), !adopted.contains(where: { $0.path == path }),
                     let data = FileManager.default.contents(atPath: path),
                     let record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data), record.version == 1
                 else { continue }
+                if let selected, !selected(record) { continue }
+                if let problem = Self.snapshotProblem(record, recordPath: path) {
+                    Self.reject(record, at: path, cacheRoot: cacheRoot)
+                    rejected.append(
+                        AzFuseError(
+                            .uploadFailed,
+                            "a pending upload record \(problem); it was not uploaded and was moved to "
+                                + Self.uploadsFolder(cacheRoot: cacheRoot) + "/" + Self.rejectedFolderName,
+                            path: record.logicalPath))
+                    continue
+                }
                 if ownerFolder == folder {
                     adopted.append((record, path))
                 } else if let moved = try? Self.move(record, from: path, into: folder) {
@@ -150,17 +239,78 @@ final class UploadJournal: Sendable {
             if let deadOwnerLock {
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []
                 where !name.hasSuffix(".json") && name != "owner.lock" {
+                    var status = stat()
+                    guard lstat(ownerFolder + "/" + name, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else {
+                        continue
+                    }
                     unlink(ownerFolder + "/" + name)
                 }
                 unlink(deadOwnerLock.path)
                 rmdir(ownerFolder)
             }
         }
-        return adopted
+        return (adopted, rejected)
     }
 
-    /// The shared folder of records whose upload failed for good.
-    private static let failedFolderName = "failed"
+    /// Every record under a cache folder's journal with its state (blocking). Owners whose lock can be taken are
+    /// dead (their records are `abandoned`); the lock is released at once.
+    static func listRecords(cacheRoot: String) -> [(
+        record: UploadJournalRecord, path: String, state: PendingUploadEntry.State
+    )] {
+        let root = uploadsFolder(cacheRoot: cacheRoot)
+        var listed: [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] = []
+        for owner in ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+            let ownerFolder = root + "/" + owner
+            let state: PendingUploadEntry.State
+            switch owner {
+            case failedFolderName: state = .failed
+            case parkedFolderName: state = .parked
+            case rejectedFolderName: state = .rejected
+            default:
+                let lock = try? FileLock(path: ownerFolder + "/owner.lock", create: false)
+                state = (try? lock?.tryLock()) == true ? .abandoned : .queued
+            }
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []).sorted()
+            where name.hasSuffix(".json") && !name.hasPrefix(".") {
+                let path = ownerFolder + "/" + name
+                guard let data = FileManager.default.contents(atPath: path),
+                    let record = try? JSONDecoder().decode(UploadJournalRecord.self, from: data)
+                else { continue }
+                listed.append((record, path, state))
+            }
+        }
+        return listed
+    }
+
+    /// Removes records of dead owners and of the shared folders that `matches` selects, with their snapshots when
+    /// those are AzFuse's own files (blocking); records of live processes are left alone.
+    ///
+    /// - Returns: The records removed.
+    static func discard(
+        cacheRoot: String, where matches: (UploadJournalRecord) -> Bool
+    ) -> [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] {
+        var discarded: [(record: UploadJournalRecord, path: String, state: PendingUploadEntry.State)] = []
+        for entry in listRecords(cacheRoot: cacheRoot) where entry.state != .queued && matches(entry.record) {
+            if entry.state == .rejected {
+                unlink(entry.path)
+                if !entry.record.inSharedMemory && entry.record.snapshot == String(entry.path.dropLast(5)) + ".data" {
+                    unlink(entry.record.snapshot)
+                }
+            } else {
+                remove(entry.record, at: entry.path)
+            }
+            discarded.append(entry)
+        }
+        return discarded
+    }
+
+    /// The shared folder of records whose upload failed for good with a transient cause.
+    static let failedFolderName = "failed"
+    /// The shared folder of records whose upload failed with a permanent cause (permission, authentication, not
+    /// found): retried only on request.
+    static let parkedFolderName = "parked"
+    /// The folder of records refused by validation: never uploaded, kept for inspection.
+    static let rejectedFolderName = "rejected"
 
     /// Moves a record (and a snapshot in the journal) into `folder`; `nil` if another mover took it first.
     private static func move(
@@ -175,7 +325,7 @@ final class UploadJournal: Sendable {
         let destination = folder + "/" + name
         try writeDurably(moved, to: destination)
         unlink(path)
-        if !record.inSharedMemory { unlink(record.snapshot) }
+        if !record.inSharedMemory && record.snapshot == String(path.dropLast(5)) + ".data" { unlink(record.snapshot) }
         return (moved, destination)
     }
 

@@ -20,4 +20,6 @@ struct UploadJournalRecord: Codable, Sendable, Hashable {
     var size: Int64
     /// The content's modification time in nanoseconds since 1970: orders writes of one path (newest wins).
     var contentModified: Int64
+    /// Why the last upload attempt failed for good, for records in the `failed` and `parked` folders.
+    var lastError: String? = nil
 }

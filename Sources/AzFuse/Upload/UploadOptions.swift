@@ -15,6 +15,11 @@ public struct UploadOptions: Sendable, Hashable {
     /// Shared memory must keep at least this many bytes free (beyond a written file's size, when known in advance);
     /// otherwise the write goes to the cache folder instead. Default 512 MiB.
     public var sharedMemoryReserveBytes: Int64
+    /// How long a resume keeps a lease on each blob it uploads from a dead writer's journal, counted from the start
+    /// of the resume: a request the dead writer had sent that arrives later than its upload then fails instead of
+    /// replacing the newer content. Writers of that blob in other processes wait (retrying) meanwhile. `.zero`
+    /// turns the lease off. Default 2 minutes, above the age a request of a dead process can reach.
+    public var resumeFence: Duration = .seconds(120)
 
     /// Creates upload options.
     ///

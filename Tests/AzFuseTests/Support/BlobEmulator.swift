@@ -24,6 +24,7 @@ struct BlobEmulator: Sendable {
         var container: String?
         var blob: String?
         var blobPrefix: String?
+        var operation: String?
         var status: Int?
         var count: Int?
         var errorCode: String?
@@ -120,6 +121,12 @@ struct BlobEmulator: Sendable {
     /// Adds a fault rule.
     func inject(_ fault: Fault) async throws {
         _ = try await control("POST", "faults", body: try JSONEncoder().encode(fault))
+    }
+
+    /// How many requests are being held by a `latencyMs` fault right now.
+    func delayedRequests() async throws -> Int {
+        struct Count: Decodable { var count: Int }
+        return try JSONDecoder().decode(Count.self, from: try await control("GET", "delayed")).count
     }
 
     /// Removes all fault rules.

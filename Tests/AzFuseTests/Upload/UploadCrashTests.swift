@@ -9,9 +9,10 @@ import Testing
     /// Runs the test writer with `writes` inside `withAsyncUpload` while uploads hang, waits until it has written
     /// them all, and kills it.
     static func writeAndKill(
-        _ emulator: BlobEmulator, environment: [String: String], sharedMemory: String, writes: [(String, String)]
+        _ emulator: BlobEmulator, environment: [String: String], sharedMemory: String, writes: [(String, String)],
+        latencyMs: Int = 30_000, killsItself: Bool = false, delayedBeforeKill: Int = 0
     ) async throws {
-        try await emulator.inject(.init(method: "PUT", blobPrefix: "azfuse_data/", count: 1000, latencyMs: 30_000))
+        try await emulator.inject(.init(method: "PUT", blobPrefix: "azfuse_data/", count: 1000, latencyMs: latencyMs))
         let running = try CommandRunner.start(
             [sharedMemory] + writes.map { "\(emulator.localPath("data/\($0.0)"))=\($0.1)" }, environment: environment,
             currentDirectory: emulator.scratchDirectory, executable: "azfuse-test-writer")
@@ -21,9 +22,18 @@ import Testing
                 continuation.resume(returning: String(decoding: line, as: UTF8.self))
             }
         }
+        // Kill only once the writer's requests reached the emulator (where they are held), so they arrive late.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await emulator.delayedRequests() < delayedBeforeKill && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         kill(running.process.processIdentifier, SIGKILL)
         let result = running.finish()
-        #expect(ready.hasPrefix("ready"), "writer said \(ready); stderr: \(result.standardError)")
+        if killsItself {
+            #expect(!ready.hasPrefix("ready"), "the writer should have killed itself before finishing")
+        } else {
+            #expect(ready.hasPrefix("ready"), "writer said \(ready); stderr: \(result.standardError)")
+        }
         try await emulator.clearFaults()
     }
 
@@ -61,17 +71,19 @@ import Testing
                 emulator, environment: environment, sharedMemory: sharedMemory,
                 writes: [("shm-a.bin", "a"), ("shm-b.bin", "b")])
             let staging = sharedMemory + "/azfuse-\(getuid())"
-            #expect(try FileManager.default.contentsOfDirectory(atPath: staging).count == 2)
+            #expect(UploadFixture.stagedFiles(in: staging).count == 2)
 
             let fuse = try AzFuse(configuration: try AzFuseConfiguration.fromEnvironment(environment))
             try await fuse.withAsyncUpload {}
+            let report = try await fuse.resumePendingUploads()
+            #expect(Set(report.uploaded) == Set(["shm-a.bin", "shm-b.bin"].map { emulator.localPath("data/\($0)") }))
             for (name, content) in [("shm-a.bin", "a"), ("shm-b.bin", "b")] {
                 let destination = emulator.localPath("check-\(name)")
                 _ = try await client.download("azfuse_data/\(name)", to: destination)
                 #expect(try Data(contentsOf: URL(fileURLWithPath: destination)) == Data(content.utf8))
                 #expect(try await fuse.read(emulator.localPath("data/\(name)")) == Data(content.utf8))
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty)
+            #expect(UploadFixture.stagedFiles(in: staging).isEmpty)
         }
     }
 }

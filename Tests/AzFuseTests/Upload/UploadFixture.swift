@@ -63,9 +63,20 @@ struct UploadFixture {
         }.sorted()
     }
 
-    /// Files in the private shared-memory staging folder.
+    /// Files staged in the private shared-memory staging folder (in any owner folder; not locks or markers).
     func stagedFiles() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: stagingFolder)) ?? []).sorted()
+        Self.stagedFiles(in: stagingFolder)
+    }
+
+    /// Files staged under a private shared-memory staging folder (not owner locks or journal markers).
+    static func stagedFiles(in folder: String) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        return (enumerator?.compactMap { $0 as? String } ?? []).filter {
+            let name = ($0 as NSString).lastPathComponent
+            var status = stat()
+            return lstat(folder + "/" + $0, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+                && name != "owner.lock" && !name.hasPrefix(SharedMemoryStaging.markerPrefix)
+        }.sorted()
     }
 
     /// Files in the cache folder other than AzFuse's internal folder.
@@ -92,8 +103,15 @@ struct UploadFixture {
         return account
     }
 
+    /// Quick retries, and a short resume fence so resumed blobs are not leased for long.
+    static var defaultUpload: UploadOptions {
+        var options = UploadOptions(retryDelay: .milliseconds(10))
+        options.resumeFence = .seconds(1)
+        return options
+    }
+
     static func with<Result>(
-        upload: UploadOptions = UploadOptions(retryDelay: .milliseconds(10)),
+        upload: UploadOptions = UploadFixture.defaultUpload,
         transfer: TransferOptions = TransferOptions(engine: .native),
         _ body: (UploadFixture) async throws -> Result
     ) async throws -> Result {

@@ -14,9 +14,25 @@ struct BlobUpload: Sendable {
     let blobName: String
     let contentType: String?
     let metadata: [String: String]
+    /// A lease held on the blob, sent with every request (a blob with an active lease refuses writes without it).
+    var leaseID: String? = nil
 
     /// Runs the upload and returns the new blob's properties.
+    ///
+    /// A concurrent upload of the same blob that commits first discards this upload's uncommitted blocks (Put Block
+    /// List then fails with `InvalidBlockList`); the upload then starts over with new block IDs, a few times.
     func run() async throws -> BlobProperties {
+        var attempt = 1
+        while true {
+            do {
+                return try await runOnce()
+            } catch let error as AzFuseError where error.azureErrorCode == "InvalidBlockList" && attempt < 4 {
+                attempt += 1
+            }
+        }
+    }
+
+    private func runOnce() async throws -> BlobProperties {
         do {
             let reader = try SequentialFileReader(path: file)
             if reader.size <= Int64(service.configuration.singleUploadThreshold) {
@@ -36,6 +52,7 @@ struct BlobUpload: Sendable {
         request.headers = blobHeaders(md5: md5)
         request.headers["x-ms-blob-type"] = "BlockBlob"
         request.headers["Content-MD5"] = md5
+        if let leaseID { request.headers["x-ms-lease-id"] = leaseID }
         let response = try await service.send(request)
         return properties(from: response, size: reader.size, md5: md5)
     }
@@ -44,7 +61,8 @@ struct BlobUpload: Sendable {
         let minimumBlockSize = (reader.size + Int64(Self.maximumBlockCount) - 1) / Int64(Self.maximumBlockCount)
         let blockSize = Int(max(Int64(service.configuration.uploadBlockSize), minimumBlockSize))
         let blockCount = Int((reader.size + Int64(blockSize) - 1) / Int64(blockSize))
-        let blockIDs = (0..<blockCount).map(Self.blockID)
+        let prefix = Self.newBlockIDPrefix()
+        let blockIDs = (0..<blockCount).map { Self.blockID(prefix: prefix, index: $0) }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, blockID) in blockIDs.enumerated() {
@@ -55,6 +73,7 @@ struct BlobUpload: Sendable {
                 group.addTask {
                     var request = BlobRequest(operation: "Put Block", method: "PUT", blobName: blobName, body: data)
                     request.query = [("comp", "block"), ("blockid", blockID)]
+                    if let leaseID { request.headers["x-ms-lease-id"] = leaseID }
                     _ = try await service.send(request)
                 }
             }
@@ -67,15 +86,23 @@ struct BlobUpload: Sendable {
         var request = BlobRequest(operation: "Put Block List", method: "PUT", blobName: blobName, body: body)
         request.query = [("comp", "blocklist")]
         request.headers = blobHeaders(md5: md5)
+        if let leaseID { request.headers["x-ms-lease-id"] = leaseID }
         let response = try await service.send(request)
         return properties(from: response, size: reader.size, md5: md5)
     }
 
-    /// Block IDs must all have the same length: base64 of a fixed-width string.
-    private static func blockID(_ index: Int) -> String {
+    /// A random prefix shared by the block IDs of one upload: concurrent uploads of one blob (other tasks, other
+    /// processes) never overwrite each other's uncommitted blocks, so the committed blob is exactly one upload.
+    static func newBlockIDPrefix() -> String {
+        let digits = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// Block IDs must all have the same length: base64 of `azfuse-<16 hex digits>-<8 digits>`.
+    static func blockID(prefix: String, index: Int) -> String {
         let number = String(index)
         let padded = String(repeating: "0", count: max(0, 8 - number.count)) + number
-        return Data("azfuse-block-\(padded)".utf8).base64EncodedString()
+        return Data("azfuse-\(prefix)-\(padded)".utf8).base64EncodedString()
     }
 
     private func blobHeaders(md5: String) -> [String: String] {
