@@ -24,7 +24,6 @@ struct BlobEmulator: Sendable {
         var container: String?
         var blob: String?
         var blobPrefix: String?
-        var operation: String?
         var status: Int?
         var count: Int?
         var errorCode: String?

@@ -97,7 +97,7 @@ import Testing
             // Every writer's blocks are in before any commit: blocks of one upload must not be taken from another,
             // and an upload whose blocks a concurrent commit discarded starts over.
             try await fixture.emulator.inject(
-                .init(blob: "azfuse_data/big.bin", operation: "PutBlockList", count: 16, latencyMs: 1500))
+                .init(blob: "azfuse_data/big.bin", count: 16, latencyMs: 1500, operation: "PutBlockList"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (instance, version) in zip(instances, versions) {
                     group.addTask { try await instance.write(version, to: fixture.logical("big.bin")) }
@@ -124,7 +124,7 @@ import Testing
                 emulator, container: client.account.containerName)
             environment["AZFUSE_TEST_WRITER_EXIT"] = "1"
             try await emulator.inject(
-                .init(blob: "azfuse_data/shared.bin", operation: "PutBlockList", count: 16, latencyMs: 1500))
+                .init(blob: "azfuse_data/shared.bin", count: 16, latencyMs: 1500, operation: "PutBlockList"))
             var versions: [Data] = []
             var writers: [CommandRunner.Running] = []
             for index in 0..<4 {
