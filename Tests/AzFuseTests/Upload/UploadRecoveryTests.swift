@@ -190,7 +190,10 @@ import Testing
     /// A transient failure is kept in `failed` and retried by the next instance's background resume; a scope throws
     /// only for its own files, never for leftovers whose retry failed (then parked, being permanent).
     @Test func leftoversAreRetriedInTheBackgroundAndNeverThrownByAScope() async throws {
-        try await UploadFixture.with { fixture in
+        // Quick retries: the first scope's upload must fail for good (transiently) within a second or two.
+        let quickRetries = TransferOptions(
+            engine: .native, retry: RetryPolicy(maxAttempts: 3, budget: .seconds(2), initialDelay: .milliseconds(20)))
+        try await UploadFixture.with(transfer: quickRetries) { fixture in
             try await fixture.emulator.inject(
                 .init(method: "PUT", blobPrefix: "azfuse_data/left", status: 503, count: 1000))
             await #expect(throws: AzFuseError.self) {
