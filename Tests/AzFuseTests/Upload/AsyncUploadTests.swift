@@ -228,6 +228,10 @@ import Testing
     @Test(.enabled(if: AzCopyTestSupport.executable != nil, AzCopyTestSupport.missingReason))
     func queuedFilesGoOutThroughFewAzCopyJobs() async throws {
         try await UploadFixture.with(transfer: TransferOptions(engine: .azcopy)) { fixture in
+            // The first job is held long enough for every later write to be queued behind it, however loaded the
+            // machine is: they must then go out together.
+            try await fixture.emulator.inject(
+                .init(method: "PUT", blob: "azfuse_data/az/z0.txt", count: 1, latencyMs: 6000))
             try await fixture.fuse.withAsyncUpload {
                 for index in 0..<30 {
                     try await fixture.fuse.write(Data("z\(index)".utf8), to: fixture.logical("az/z\(index).txt"))
