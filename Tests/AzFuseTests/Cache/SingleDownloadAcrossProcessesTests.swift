@@ -53,6 +53,31 @@ import Testing
         }
     }
 
+    /// Library callers: 8 processes each reading every path with `File.read` from one task group.
+    @Test func eightLibraryReaderProcessesDownloadEachBlobOnce() async throws {
+        try await BlobEmulator.withEmulator { emulator in
+            let client = try await emulator.makeClient()
+            let environment = try CrossProcessCacheTests.writeConfiguration(
+                emulator, container: client.account.containerName)
+            let paths = try await Self.seed(emulator, client, count: 100)
+            let list = emulator.localPath("paths.txt")
+            try paths.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
+            let running = try (0..<8).map { _ in
+                try CommandRunner.start(
+                    [list], environment: environment, currentDirectory: emulator.scratchDirectory,
+                    executable: "azfuse-test-reader")
+            }
+            for process in running {
+                let result = await process.finishOffPool()
+                #expect(result.status == 0, "\(result.standardError)")
+                let lines = result.standardOutput.split(separator: "\n")
+                #expect(lines.count == paths.count)
+                #expect(!lines.contains { $0.contains("\terror\t") }, "\(result.standardOutput)")
+            }
+            try await Self.expectOneGetPerBlob(emulator, count: 100)
+        }
+    }
+
     /// Command-line downloads and cats, this process's `prepare` and this process's reads, all at once.
     @Test func mixedEntryPointsDownloadEachBlobOnce() async throws {
         try await BlobEmulator.withEmulator { emulator in
