@@ -93,7 +93,7 @@ package enum Redaction {
     private static func startsField(_ bytes: [UInt8], at index: Int) -> Bool {
         guard index > 0 else { return true }
         if index >= 3, bytes[index - 3] == UInt8(ascii: "%"),
-            let high = hexValue(bytes[index - 2]), let low = hexValue(bytes[index - 1])
+            let high = PercentEncoding.hexValue(bytes[index - 2]), let low = PercentEncoding.hexValue(bytes[index - 1])
         {
             return !isIdentifierByte(high << 4 | low)
         }
@@ -103,20 +103,11 @@ package enum Redaction {
     /// The byte at `index`, percent-decoded, and how many bytes of `bytes` it took.
     private static func decodedByte(_ bytes: [UInt8], at index: Int) -> (byte: UInt8, length: Int) {
         if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-            let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            let high = PercentEncoding.hexValue(bytes[index + 1]), let low = PercentEncoding.hexValue(bytes[index + 2])
         {
             return (high << 4 | low, 3)
         }
         return (bytes[index], 1)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     private static func isIdentifierByte(_ byte: UInt8) -> Bool {

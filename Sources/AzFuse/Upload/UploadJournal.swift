@@ -247,6 +247,7 @@ final class UploadJournal: Sendable {
                 }
                 unlink(deadOwnerLock.path)
                 rmdir(ownerFolder)
+                deadOwnerLock.unlock()  // held explicitly to here: a lock never ends with a value's lifetime
             }
         }
         return (adopted, rejected)

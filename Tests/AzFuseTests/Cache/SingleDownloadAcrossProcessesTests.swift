@@ -8,6 +8,19 @@ import Testing
 /// emulator's request log. `prepare` holds each file's lock until the file is published; a lock released early
 /// (as when its holder's lifetime was shortened by the optimizer in release builds) shows up here as extra GETs.
 @Suite(.serialized) struct SingleDownloadAcrossProcessesTests {
+    /// Runs `body` with an emulator holding `count` small uncached blobs, the `azfuse` environment for them and their
+    /// logical paths (the request log cleared).
+    static func withBlobs(
+        count: Int, _ body: (BlobEmulator, [String: String], [String]) async throws -> Void
+    ) async throws {
+        try await BlobEmulator.withEmulator { emulator in
+            let client = try await emulator.makeClient()
+            let environment = try CrossProcessCacheTests.writeConfiguration(
+                emulator, container: client.account.containerName)
+            try await body(emulator, environment, try await seed(emulator, client, count: count))
+        }
+    }
+
     /// Uploads `count` small blobs and returns their logical paths, with the request log cleared.
     static func seed(_ emulator: BlobEmulator, _ client: BlobClient, count: Int) async throws -> [String] {
         let names = (0..<count).map { "once/\($0).txt" }
@@ -33,11 +46,7 @@ import Testing
     }
 
     @Test(arguments: [4, 8]) func catProcessesDownloadEachBlobOnce(processes: Int) async throws {
-        try await BlobEmulator.withEmulator { emulator in
-            let client = try await emulator.makeClient()
-            let environment = try CrossProcessCacheTests.writeConfiguration(
-                emulator, container: client.account.containerName)
-            let paths = try await Self.seed(emulator, client, count: 200)
+        try await Self.withBlobs(count: 200) { emulator, environment, paths in
             let running = try (0..<processes).map { index in
                 try CommandRunner.start(
                     ["cat"] + (index % 2 == 0 ? paths : paths.reversed()), environment: environment,
@@ -55,11 +64,7 @@ import Testing
 
     /// Library callers: 8 processes each reading every path with `File.read` from one task group.
     @Test func eightLibraryReaderProcessesDownloadEachBlobOnce() async throws {
-        try await BlobEmulator.withEmulator { emulator in
-            let client = try await emulator.makeClient()
-            let environment = try CrossProcessCacheTests.writeConfiguration(
-                emulator, container: client.account.containerName)
-            let paths = try await Self.seed(emulator, client, count: 100)
+        try await Self.withBlobs(count: 100) { emulator, environment, paths in
             let list = emulator.localPath("paths.txt")
             try paths.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
             let running = try (0..<8).map { _ in
@@ -80,11 +85,7 @@ import Testing
 
     /// Command-line downloads and cats, this process's `prepare` and this process's reads, all at once.
     @Test func mixedEntryPointsDownloadEachBlobOnce() async throws {
-        try await BlobEmulator.withEmulator { emulator in
-            let client = try await emulator.makeClient()
-            let environment = try CrossProcessCacheTests.writeConfiguration(
-                emulator, container: client.account.containerName)
-            let paths = try await Self.seed(emulator, client, count: 100)
+        try await Self.withBlobs(count: 100) { emulator, environment, paths in
             let commands = ["download", "cat", "download", "cat", "d", "cat"]
             let running = try commands.enumerated().map { index, command in
                 try CommandRunner.start(
@@ -107,11 +108,7 @@ import Testing
     }
 
     @Test func twoConcurrentDownloadsOfTheSamePathsMakeOneGetEach() async throws {
-        try await BlobEmulator.withEmulator { emulator in
-            let client = try await emulator.makeClient()
-            let environment = try CrossProcessCacheTests.writeConfiguration(
-                emulator, container: client.account.containerName)
-            let paths = try await Self.seed(emulator, client, count: 100)
+        try await Self.withBlobs(count: 100) { emulator, environment, paths in
             let running = try (0..<2).map { _ in
                 try CommandRunner.start(
                     ["download"] + paths, environment: environment, currentDirectory: emulator.scratchDirectory)
