@@ -29,33 +29,15 @@ import Testing
         return blobs
     }
 
-    /// Stores a blob whatever its name: `.` and `..` segments are sent percent-encoded, because URLSession would
-    /// otherwise resolve them before sending (the emulator decodes them back).
+    /// Stores a blob whatever its name (see ``RawBlobRequests/putBlob(emulator:container:blob:body:storedMD5:)``).
     static func putRaw(_ fixture: MetadataFixture, _ name: String, _ content: String) async throws {
         try await putRaw(fixture.emulator, container: fixture.client.account.containerName, name, content)
     }
 
     /// Stores a blob whatever its name, in `container` of the emulator.
     static func putRaw(_ emulator: BlobEmulator, container: String, _ name: String, _ content: String) async throws {
-        let encoded = PercentEncoding.encodePath(name).split(separator: "/", omittingEmptySubsequences: false).map {
-            $0 == "." ? "%2E" : $0 == ".." ? "%2E%2E" : String($0)
-        }
-        let url = URL(
-            string: "\(emulator.endpoint.absoluteString)/\(container)/"
-                + encoded.joined(separator: "/"))!
-        let body = Data(content.utf8)
-        var headers = [
-            "x-ms-version": BlobService.serviceVersion, "x-ms-date": HTTPDate.rfc1123(Date()),
-            "x-ms-blob-type": "BlockBlob", "Content-Length": String(body.count),
-        ]
-        let signer = try SharedKeySigner(accountName: BlobEmulator.accountName, base64Key: BlobEmulator.accountKey)
-        headers["Authorization"] = signer.authorization(method: "PUT", url: url, headers: headers)
-        var request = URLRequest(url: url)
-        request.httpMethod = "PUT"
-        for (field, value) in headers { request.setValue(value, forHTTPHeaderField: field) }
-        let (_, response) = try await URLSession.shared.upload(for: request, from: body)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard status == 201 else { throw EmulatorError("raw Put Blob of '\(name)' answered HTTP \(status)") }
+        try await RawBlobRequests.putBlob(
+            emulator: emulator, container: container, blob: name, body: Data(content.utf8))
     }
 
     static let hostile: Set<String> = [
