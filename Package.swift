@@ -53,5 +53,10 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        .testTarget(
+            name: "AzFuseClientModuleTests",
+            dependencies: ["AzFuse"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )

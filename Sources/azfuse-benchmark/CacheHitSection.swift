@@ -48,7 +48,7 @@ struct CacheHitSection: BenchmarkSection {
 /// The two loop bodies, the same wherever they run. `File` uses `fuse` (set as the task's instance outside the
 /// timed loop: a detached task does not inherit the caller's).
 struct HitLoop: Sendable {
-    let fuse: AzFuse
+    let fuse: AzFuseClient
     let path: String
     let cachePath: String
     let count: Int

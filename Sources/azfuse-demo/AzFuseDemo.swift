@@ -51,8 +51,8 @@ enum AzFuseDemo {
         report.add("fill the container", "\(datasetSize) blobs of 4 KiB + labels.json", seconds: filled)
 
         let environment = try DemoConfiguration.write(in: workDirectory, emulator: emulator, container: "training")
-        let fuse = try AzFuse(
-            configuration: AzFuseConfiguration.fromEnvironment(environment, currentDirectory: workDirectory))
+        let fuse = try AzFuseClient(
+            configuration: AzFuseConfiguration.fromEnvironment(environment, currentFolder: workDirectory))
         let paths = (0..<datasetSize).map { workDirectory + "/data/images/\($0).jpg" }
 
         try await emulator.clearRequests()
@@ -128,7 +128,7 @@ enum AzFuseDemo {
     /// A training loop's checkpoint saves: the writes return as soon as the bytes are in shared memory, uploads run
     /// in the background, and the scope returns once every checkpoint is committed.
     static func writeCheckpoints(
-        fuse: AzFuse, workDirectory: String, emulator: EmulatorServer
+        fuse: AzFuseClient, workDirectory: String, emulator: EmulatorServer
     ) async throws -> (blocked: Double, total: Double) {
         let checkpoint = Data(repeating: 0x5A, count: checkpointSize)
         var blocked = 0.0

@@ -17,7 +17,7 @@ enum BreakCommand {
             return CommandLineTool.success
         }
         let paths = try parsed.requireOperands(command: "break")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         return await CommandLineTool.forEach(paths) { try await fuse.breakLease(on: $0) }
     }
 }

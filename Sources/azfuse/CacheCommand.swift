@@ -17,7 +17,7 @@ enum CacheCommand {
             print(help)
             return CommandLineTool.success
         }
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         switch arguments.first {
         case "du":
             let paths = parsed.operands.isEmpty ? fuse.configuration.mounts.map(\.local) : parsed.operands
@@ -39,7 +39,7 @@ enum CacheCommand {
     }
 
     /// The bytes of the cached files below `cache` (a file or folder), AzFuse's internal folder excluded.
-    private static func cachedBytes(_ fuse: AzFuse, _ cache: String) async throws -> Int64 {
+    private static func cachedBytes(_ fuse: AzFuseClient, _ cache: String) async throws -> Int64 {
         do {
             return try await fuse.list(cache, recursive: true).filter { !$0.name.hasPrefix(".azfuse/") }
                 .reduce(0) { $0 + ($1.size ?? 0) }

@@ -18,7 +18,7 @@ enum CatCommand {
             return CommandLineTool.success
         }
         let paths = try parsed.requireOperands(command: "cat")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         if parsed.flags.contains("--fresh") { try await fuse.clearCache(paths) }
         try await fuse.prepare(paths)
         for path in paths {

@@ -15,7 +15,7 @@ enum ClearMetaCommand {
             return CommandLineTool.success
         }
         let paths = try parsed.requireOperands(command: "clear-meta")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         return await CommandLineTool.forEach(paths) { try await fuse.setMetadata([:], for: $0) }
     }
 }

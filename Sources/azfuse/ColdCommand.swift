@@ -17,7 +17,7 @@ enum ColdCommand {
         }
         let tier = try parsed.value("--tier").map { try AccessTier(parsing: $0) } ?? .cold
         let paths = try parsed.requireOperands(command: "cold")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         return await CommandLineTool.forEach(paths) { try await fuse.setAccessTier(tier, for: $0) }
     }
 }

@@ -18,7 +18,7 @@ enum DownloadCommand {
             return CommandLineTool.success
         }
         let paths = try parsed.requireOperands(command: "download")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         let bar = ProgressBar("downloading")
         defer { bar.finish() }
         try await fuse.prepare(paths) { bar.update($0) }

@@ -22,7 +22,7 @@ enum HeadCommand {
         }
         let lines = try lineCount(parsed, command: "head")
         let paths = try parsed.requireOperands(command: "head")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         return await CommandLineTool.forEach(paths) { path in
             var offset: Int64 = 0
             var newlines = 0

@@ -20,7 +20,7 @@ enum ListCommand {
             return CommandLineTool.success
         }
         let folder = try parsed.requireSingleOperand(command: "ls")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         let listing = try await fuse.listing(folder, recursive: parsed.has("-r", "--recursive"))
         let entries = listing.entries
         for name in listing.skippedBlobNames {
@@ -36,13 +36,13 @@ enum ListCommand {
         return CommandLineTool.success
     }
 
-    static func table(_ entries: [DirectoryEntry]) -> String {
+    static func table(_ entries: [FolderEntry]) -> String {
         let rows =
             [["KIND", "SIZE", "MODIFIED (UTC)", "NAME"]]
             + entries.map { entry in
                 [
-                    entry.isDirectory ? "dir" : "file", entry.size.map(ByteCountText.format) ?? "-",
-                    entry.lastModified.map(timestamp) ?? "-", entry.name + (entry.isDirectory ? "/" : ""),
+                    entry.isFolder ? "dir" : "file", entry.size.map(ByteCountText.format) ?? "-",
+                    entry.lastModified.map(timestamp) ?? "-", entry.name + (entry.isFolder ? "/" : ""),
                 ]
             }
         let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -54,7 +54,7 @@ enum ListCommand {
         }.joined()
     }
 
-    static func jsonLine(_ entry: DirectoryEntry) -> String {
+    static func jsonLine(_ entry: FolderEntry) -> String {
         let fields: [(String, String)] = [
             ("path", ResolveCommand.jsonString(entry.path)),
             ("name", ResolveCommand.jsonString(entry.name)),

@@ -16,7 +16,7 @@ enum MetaCommand {
             return CommandLineTool.success
         }
         let path = try parsed.requireSingleOperand(command: "meta")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         let metadata = try await fuse.metadata(of: path).sorted { $0.key < $1.key }
         if parsed.has("--json") {
             let fields = metadata.map { ResolveCommand.jsonString($0.key) + ":" + ResolveCommand.jsonString($0.value) }

@@ -16,7 +16,7 @@ enum RemoveCommand {
             return CommandLineTool.success
         }
         let paths = try parsed.requireOperands(command: "rm")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         return await CommandLineTool.forEach(paths) { try await fuse.remove($0) }
     }
 }

@@ -23,7 +23,7 @@ enum RemoveTreeCommand {
             return CommandLineTool.success
         }
         let paths = try parsed.requireOperands(command: "rmtree")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         let confirmed = parsed.has("-y", "--yes")
         if !confirmed && isatty(STDIN_FILENO) == 0 {
             throw CommandLineTool.usageError(

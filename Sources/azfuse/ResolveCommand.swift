@@ -19,7 +19,7 @@ enum ResolveCommand {
         }
         let paths = try parsed.requireOperands(command: "resolve")
         let json = parsed.flags.contains("--json")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         for path in paths {
             let resolved = try fuse.resolve(path)
             print(json ? jsonLine(resolved) : textBlock(resolved))

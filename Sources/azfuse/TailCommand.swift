@@ -19,7 +19,7 @@ enum TailCommand {
         }
         let lines = try HeadCommand.lineCount(parsed, command: "tail")
         let paths = try parsed.requireOperands(command: "tail")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         return await CommandLineTool.forEach(paths) { path in
             let size = try await fuse.size(of: path)
             var start = size

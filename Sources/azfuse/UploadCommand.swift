@@ -17,7 +17,7 @@ enum UploadCommand {
             print(help)
             return CommandLineTool.success
         }
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         if let source = parsed.value("--from", "-f") {
             let path = try parsed.requireSingleOperand(command: "upload")
             try await fuse.upload(localFile: source, to: path)

@@ -29,7 +29,7 @@ enum UploadsCommand {
             guard parsed.operands.isEmpty else {
                 throw CommandLineTool.usageError("uploads list takes no paths; see 'azfuse uploads --help'")
             }
-            let fuse = try AzFuse.fromEnvironment(environment)
+            let fuse = try AzFuseClient.fromEnvironment(environment)
             let json = parsed.flags.contains("--json")
             for entry in try await fuse.pendingUploads() {
                 print(json ? jsonLine(entry) : textLine(entry))
@@ -39,7 +39,7 @@ enum UploadsCommand {
             guard !parsed.flags.contains("--json") else {
                 throw CommandLineTool.usageError("uploads retry has no --json option; see 'azfuse uploads --help'")
             }
-            let fuse = try AzFuse.fromEnvironment(environment)
+            let fuse = try AzFuseClient.fromEnvironment(environment)
             let report = try await fuse.resumePendingUploads(paths: parsed.operands.isEmpty ? nil : parsed.operands)
             for path in report.uploaded { print("uploaded\t\(path)") }
             var status = CommandLineTool.success
@@ -50,7 +50,7 @@ enum UploadsCommand {
                 throw CommandLineTool.usageError("uploads discard has no --json option; see 'azfuse uploads --help'")
             }
             let paths = try parsed.requireOperands(command: "uploads discard")
-            let fuse = try AzFuse.fromEnvironment(environment)
+            let fuse = try AzFuseClient.fromEnvironment(environment)
             let discarded = try await fuse.discardPendingUploads(paths: paths)
             for entry in discarded { print("discarded\t\(entry.state.rawValue)\t\(entry.path)") }
             return CommandLineTool.success

@@ -24,7 +24,7 @@ enum UrlCommand {
         let lifetime = try duration(parsed.value("--expires") ?? "30d")
         let permissions: BlobSASPermissions = parsed.has("--write") ? [.read, .create, .write] : .read
         let paths = try parsed.requireOperands(command: "url")
-        let fuse = try AzFuse.fromEnvironment(environment)
+        let fuse = try AzFuseClient.fromEnvironment(environment)
         return await CommandLineTool.forEach(paths) { path in
             print(try fuse.signedURL(for: path, permissions: permissions, expiresIn: lifetime).absoluteString)
         }

@@ -11,7 +11,7 @@
 import AzFuse
 import Foundation
 
-/// The outcome of reading `path` through the task's ``AzFuse`` instance.
+/// The outcome of reading `path` through the task's ``AzFuseClient`` instance.
 func outcome(_ path: String) async -> Result<Data, any Error> {
     do {
         return .success(try await File.read(path))
@@ -36,7 +36,7 @@ guard arguments.count == 1, let list = try? String(contentsOfFile: arguments[0],
 }
 let paths = list.split(separator: "\n").map(String.init)
 do {
-    let fuse = try AzFuse(configuration: try AzFuseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment))
+    let fuse = try AzFuseClient(configuration: try AzFuseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment))
     let lines = await fuse.withCurrent {
         await withTaskGroup(of: (String, Result<Data, any Error>).self) { group in
             for path in paths {

@@ -44,7 +44,7 @@ if let killAt = ProcessInfo.processInfo.environment["AZFUSE_TEST_KILL_AT"] {
 do {
     var configuration = try AzFuseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment)
     if sharedMemory != "-" { configuration.upload.sharedMemoryFolder = sharedMemory }
-    let fuse = try AzFuse(configuration: configuration)
+    let fuse = try AzFuseClient(configuration: configuration)
     try await fuse.withAsyncUpload(shmAsTemp: sharedMemory != "-") {
         for argument in arguments.dropFirst() {
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)

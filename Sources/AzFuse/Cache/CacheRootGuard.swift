@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Remembers which cache folders an ``AzFuse`` instance has checked with ``SafePath``, so that a cache hit checks its
+/// Remembers which cache folders an ``AzFuseClient`` instance has checked with ``SafePath``, so that a cache hit checks its
 /// cache folder once per instance and afterwards costs one atomic load.
 ///
 /// The first use of a cache folder (a read, a write, a download) creates it with mode `0700` if it is missing and

@@ -2,8 +2,8 @@ import Synchronization
 
 /// Mapped files whose new content is written locally but not uploaded yet: journaled and queued, or uploading.
 ///
-/// The metadata API asks this registry so that a file waiting for its upload counts as existing (``AzFuse/exists(_:)``,
-/// ``AzFuse/isFile(_:)``, ``AzFuse/isDirectory(_:)`` of its folders) and reports its local size, although the service
+/// The metadata API asks this registry so that a file waiting for its upload counts as existing (``AzFuseClient/exists(_:)``,
+/// ``AzFuseClient/isFile(_:)``, ``AzFuseClient/isFolder(_:)`` of its folders) and reports its local size, although the service
 /// does not know it yet. azfuse answered `False` for such files.
 ///
 /// ``UploadPipeline`` fills it, one entry per upload journal record: ``begin(_:record:)`` when a record is created or

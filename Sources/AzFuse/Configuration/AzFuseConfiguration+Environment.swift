@@ -21,19 +21,19 @@ extension AzFuseConfiguration {
     /// - `AZFUSE_RETRY_BUDGET_SECONDS`: the seconds after which no retry starts (a positive number; default 60),
     ///   setting ``RetryPolicy/budget``.
     ///
-    /// Relative paths are resolved against `currentDirectory`.
+    /// Relative paths are resolved against `currentFolder`.
     ///
     /// - Parameters:
     ///   - environment: The environment variables; defaults to the process environment.
-    ///   - currentDirectory: The directory relative paths are resolved against; defaults to the current one.
+    ///   - currentFolder: The folder relative paths are resolved against; defaults to the current one.
     /// - Returns: The configuration.
     /// - Throws: ``AzFuseError/Code/invalidConfiguration`` naming the variable or file that is wrong.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
-        currentDirectory: String? = nil
+        currentFolder: String? = nil
     ) throws -> AzFuseConfiguration {
         let variables = EnvironmentVariables(values: environment)
-        let base = currentDirectory ?? FileManager.default.currentDirectoryPath
+        let base = currentFolder ?? FileManager.default.currentDirectoryPath
         func absolute(_ path: String) -> String {
             ((path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)) as NSString)
                 .standardizingPath
@@ -41,7 +41,7 @@ extension AzFuseConfiguration {
         var configuration = AzFuseConfiguration(
             isEnabled: try variables.integerSwitch("USE_FUSE") + variables.integerSwitch("TSV_USE_FUSE") != 0,
             azcopyPath: variables.setting("AZCOPY_PATH")?.value,
-            baseDirectory: base)
+            baseFolder: base)
         if let engine = variables.setting("TRANSFER_ENGINE"), !engine.value.isEmpty {
             guard let parsed = TransferOptions.Engine(rawValue: engine.value.lowercased()) else {
                 throw AzFuseError(

@@ -1,15 +1,15 @@
-/// Everything an ``AzFuse`` instance needs: whether mapping is on, the mounts, the storage accounts, and where
+/// Everything an ``AzFuseClient`` instance needs: whether mapping is on, the mounts, the storage accounts, and where
 /// azcopy is.
 ///
 /// Build one in code, or load the azfuse-compatible environment variables and YAML files with
-/// ``fromEnvironment(_:currentDirectory:)``.
+/// ``fromEnvironment(_:currentFolder:)``.
 ///
 /// ```swift
 /// let configuration = AzFuseConfiguration(
 ///     mounts: [Mount(local: "data", remote: "azfuse_data", cache: "~/.cache/azfuse/data", storageAccount: "main")],
 ///     storageAccounts: ["main": StorageAccount(accountName: "mydata", containerName: "train", sasToken: sas)]
 /// )
-/// let fuse = try AzFuse(configuration: configuration)
+/// let fuse = try AzFuseClient(configuration: configuration)
 /// ```
 public struct AzFuseConfiguration: Sendable {
     /// Whether mounts apply. When `false` (azfuse's default), every path is a plain local file.
@@ -21,8 +21,8 @@ public struct AzFuseConfiguration: Sendable {
     /// The azcopy executable to use; `nil` means `~/code/azcopy/azcopy` if it exists, else `azcopy` on `PATH`.
     public var azcopyPath: String?
     /// The directory that relative ``Mount/local`` prefixes are resolved against; `nil` means the current directory
-    /// at the time the ``AzFuse`` instance is created.
-    public var baseDirectory: String?
+    /// at the time the ``AzFuseClient`` instance is created.
+    public var baseFolder: String?
     /// How transfers are routed between the native client and azcopy.
     public var transfer: TransferOptions
     /// How writes to mapped paths are uploaded (back-pressure, retries, shared-memory staging).
@@ -35,7 +35,7 @@ public struct AzFuseConfiguration: Sendable {
     ///   - mounts: The mapping rules, first match wins.
     ///   - storageAccounts: The storage accounts by name.
     ///   - azcopyPath: The azcopy executable, or `nil` to search the default places.
-    ///   - baseDirectory: The directory relative mount prefixes are resolved against, or `nil` for the current one.
+    ///   - baseFolder: The folder relative mount prefixes are resolved against, or `nil` for the current one.
     ///   - transfer: How transfers are routed between the native client and azcopy.
     ///   - upload: How writes to mapped paths are uploaded.
     public init(
@@ -43,7 +43,7 @@ public struct AzFuseConfiguration: Sendable {
         mounts: [Mount] = [],
         storageAccounts: [String: StorageAccount] = [:],
         azcopyPath: String? = nil,
-        baseDirectory: String? = nil,
+        baseFolder: String? = nil,
         transfer: TransferOptions = TransferOptions(),
         upload: UploadOptions = UploadOptions()
     ) {
@@ -51,7 +51,7 @@ public struct AzFuseConfiguration: Sendable {
         self.mounts = mounts
         self.storageAccounts = storageAccounts
         self.azcopyPath = azcopyPath
-        self.baseDirectory = baseDirectory
+        self.baseFolder = baseFolder
         self.transfer = transfer
         self.upload = upload
     }

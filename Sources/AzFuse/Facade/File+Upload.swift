@@ -1,6 +1,6 @@
 extension File {
     /// Runs `body` with write-behind uploads of mapped writes; see
-    /// ``AzFuse/withAsyncUpload(enabled:shmAsTemp:isolation:_:)``.
+    /// ``AzFuseClient/withAsyncUpload(enabled:shmAsTemp:isolation:_:)``.
     ///
     /// ```swift
     /// try await File.withAsyncUpload(shmAsTemp: true) {
@@ -24,7 +24,7 @@ extension File {
         try await current().withAsyncUpload(enabled: enabled, shmAsTemp: shmAsTemp, body)
     }
 
-    /// Waits for every upload queued so far in the current scope; see ``AzFuse/flushUploads()``.
+    /// Waits for every upload queued so far in the current scope; see ``AzFuseClient/flushUploads()``.
     ///
     /// - Throws: ``AzFuseError/Code/uploadFailed`` listing the files that failed so far.
     public static func flushUploads() async throws {
@@ -32,7 +32,7 @@ extension File {
     }
 
     /// Uploads files written earlier but not uploaded (a crash, a failed upload) and reports what it uploaded and
-    /// what failed; see ``AzFuse/resumePendingUploads(paths:)``.
+    /// what failed; see ``AzFuseClient/resumePendingUploads(paths:)``.
     ///
     /// - Parameter paths: When given, only the pending uploads of these logical paths.
     /// - Returns: The paths uploaded and the files that still could not be uploaded.

@@ -1,4 +1,4 @@
-/// A folder listing from ``AzFuse/listing(_:recursive:)``: the entries, and the blobs that could not be listed.
+/// A folder listing from ``AzFuseClient/listing(_:recursive:)``: the entries, and the blobs that could not be listed.
 ///
 /// A blob is listed only under a logical path that maps back to exactly that blob. A name with an empty segment
 /// (`a//b`, or a trailing `/`), a `.` or `..` segment, or one that falls under another mount listed earlier in the
@@ -8,7 +8,7 @@
 /// marker left by some tools: it is neither listed nor reported.
 public struct FolderListing: Sendable, Hashable {
     /// The files and subfolders, sorted by name, byte for byte.
-    public var entries: [DirectoryEntry]
+    public var entries: [FolderEntry]
     /// The full names (in the container) of blobs below the folder that have no logical path, sorted. In a listing
     /// that is not recursive, a name ending in `/` stands for every blob whose name starts with it.
     public var skippedBlobNames: [String]
@@ -18,7 +18,7 @@ public struct FolderListing: Sendable, Hashable {
     /// - Parameters:
     ///   - entries: The files and subfolders.
     ///   - skippedBlobNames: The blobs left out.
-    public init(entries: [DirectoryEntry], skippedBlobNames: [String] = []) {
+    public init(entries: [FolderEntry], skippedBlobNames: [String] = []) {
         self.entries = entries
         self.skippedBlobNames = skippedBlobNames
     }

@@ -2,7 +2,7 @@
     import Glibc
 #endif
 
-/// The steps of a top-down folder walk, from ``AzFuse/walk(_:)`` or ``File/walk(_:)``: an `AsyncSequence` that lists
+/// The steps of a top-down folder walk, from ``AzFuseClient/walk(_:)`` or ``File/walk(_:)``: an `AsyncSequence` that lists
 /// one folder per step, as you iterate.
 public struct FolderWalk: AsyncSequence, Sendable {
     /// One folder of the walk, with what it holds.
@@ -10,16 +10,16 @@ public struct FolderWalk: AsyncSequence, Sendable {
         /// The folder's logical path.
         public var folder: String
         /// Its subfolders, sorted by name.
-        public var subfolders: [DirectoryEntry]
+        public var subfolders: [FolderEntry]
         /// Its files, sorted by name.
-        public var files: [DirectoryEntry]
+        public var files: [FolderEntry]
         /// The blobs directly in this folder that have no logical path and were left out (see ``FolderListing``).
         public var skippedBlobNames: [String] = []
     }
 
     /// Produces the steps: lists the next folder on each call.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let fuse: AzFuse
+        let fuse: AzFuseClient
         var pending: [String]
 
         /// Lists the next folder.
@@ -30,12 +30,12 @@ public struct FolderWalk: AsyncSequence, Sendable {
             guard let folder = pending.popLast() else { return nil }
             let listing = try await fuse.listing(folder)
             let entries = listing.entries
-            let subfolders = entries.filter(\.isDirectory)
+            let subfolders = entries.filter(\.isFolder)
             for subfolder in subfolders.reversed() where try !isLocalSymbolicLink(subfolder.path) {
                 pending.append(subfolder.path)
             }
             return Step(
-                folder: folder, subfolders: subfolders, files: entries.filter { !$0.isDirectory },
+                folder: folder, subfolders: subfolders, files: entries.filter { !$0.isFolder },
                 skippedBlobNames: listing.skippedBlobNames)
         }
 
@@ -47,7 +47,7 @@ public struct FolderWalk: AsyncSequence, Sendable {
         }
     }
 
-    let fuse: AzFuse
+    let fuse: AzFuseClient
     let root: String
 
     /// Starts the walk.

@@ -22,7 +22,7 @@ struct HitPrefix: Sendable {
     typealias Hit = (cacheFile: String, cacheRoot: String)
 
     /// The cache file of the first matching prefix for an absolute path that is already normalized, or `nil` when
-    /// the path needs ``PathResolver/resolve(_:currentDirectory:)``: not normalized (`//`, `.` or `..` segments, a
+    /// the path needs ``PathResolver/resolve(_:currentFolder:)``: not normalized (`//`, `.` or `..` segments, a
     /// trailing slash, a NUL byte), unmapped, a mount's own folder, or inside the cache's internal folder.
     static func cacheFile(forAbsolute path: UnsafeBufferPointer<UInt8>, in prefixes: [HitPrefix]) -> Hit? {
         guard isNormalizedAbsolute(path) else { return nil }

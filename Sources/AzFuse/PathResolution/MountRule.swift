@@ -16,11 +16,11 @@ struct MountRule: Sendable {
     /// - Parameters:
     ///   - mount: The mount as configured.
     ///   - account: The storage account it names.
-    ///   - baseDirectory: The directory relative `local` and `cache` prefixes are resolved against.
-    ///   - homeDirectory: What `~` in `cache` expands to.
+    ///   - baseFolder: The folder relative `local` and `cache` prefixes are resolved against.
+    ///   - homeFolder: What `~` in `cache` expands to.
     /// - Throws: ``AzFuseError/Code/invalidConfiguration`` when a prefix is empty, the cache folder is `/` or `remote`
     ///   climbs above the container root with `..`; the message names the mapping file and line the mount came from.
-    init(mount: Mount, account: StorageAccount, baseDirectory: String, homeDirectory: String) throws {
+    init(mount: Mount, account: StorageAccount, baseFolder: String, homeFolder: String) throws {
         guard !mount.local.isEmpty else {
             throw Self.error(
                 mount, key: "local", "has an empty 'local' prefix; give the logical folder, such as data")
@@ -31,14 +31,14 @@ struct MountRule: Sendable {
         }
         self.mount = mount
         self.account = account
-        self.localComponents = LogicalPath.absoluteComponents(of: mount.local, base: baseDirectory)
+        self.localComponents = LogicalPath.absoluteComponents(of: mount.local, base: baseFolder)
         self.remoteComponents = try Self.remoteComponents(of: mount)
 
         var cache = mount.cache
         if cache == "~" || cache.hasPrefix("~/") {
-            cache = homeDirectory + cache.dropFirst()
+            cache = homeFolder + cache.dropFirst()
         }
-        let cacheComponents = LogicalPath.absoluteComponents(of: cache, base: baseDirectory)
+        let cacheComponents = LogicalPath.absoluteComponents(of: cache, base: baseFolder)
         guard !cacheComponents.isEmpty else {
             throw Self.error(
                 mount, key: "cache",

@@ -43,7 +43,7 @@ extension PathResolver {
             storageAccountName: record.storageAccountName, account: rule.account, blobName: record.blobName,
             cachePath: record.cachePath, cacheRoot: cacheRoot, relativePath: record.relativePath)
         if record.logicalPath.hasPrefix("/") {
-            guard let resolved = try? resolve(record.logicalPath, currentDirectory: "/").blob,
+            guard let resolved = try? resolve(record.logicalPath, currentFolder: "/").blob,
                 resolved.blobName == target.blobName, resolved.cachePath == target.cachePath,
                 resolved.storageAccountName == target.storageAccountName
             else { return refuse("names the blob '\(record.blobName)', which is not where its path maps") }

@@ -25,11 +25,11 @@ actor PathResolver {
     ///
     /// - Parameters:
     ///   - configuration: The mounts and accounts.
-    ///   - baseDirectory: The directory relative `local` and `cache` prefixes are resolved against.
-    ///   - homeDirectory: What `~` expands to in cache folders.
+    ///   - baseFolder: The folder relative `local` and `cache` prefixes are resolved against.
+    ///   - homeFolder: What `~` expands to in cache folders.
     /// - Throws: ``AzFuseError/Code/invalidConfiguration`` when a mount names an unknown account or has an invalid
     ///   prefix.
-    init(configuration: AzFuseConfiguration, baseDirectory: String, homeDirectory: String) throws {
+    init(configuration: AzFuseConfiguration, baseFolder: String, homeFolder: String) throws {
         var rules: [MountRule] = []
         for mount in configuration.mounts {
             guard let account = configuration.storageAccounts[mount.storageAccount] else {
@@ -40,7 +40,7 @@ actor PathResolver {
             }
             rules.append(
                 try MountRule(
-                    mount: mount, account: account, baseDirectory: baseDirectory, homeDirectory: homeDirectory))
+                    mount: mount, account: account, baseFolder: baseFolder, homeFolder: homeFolder))
         }
         self.rules = rules
         self.isEnabled = configuration.isEnabled
@@ -48,7 +48,7 @@ actor PathResolver {
     }
 
     /// The cache file of a mapped path, computed without building a ``ResolvedPath``: one copy of bytes, no
-    /// intermediate arrays. This is the cache hit's resolution; it agrees with ``resolve(_:currentDirectory:)``
+    /// intermediate arrays. This is the cache hit's resolution; it agrees with ``resolve(_:currentFolder:)``
     /// wherever it answers.
     ///
     /// - Returns: The cache file and its mount's cache folder, or `nil` when the path needs full resolution
@@ -67,11 +67,11 @@ actor PathResolver {
     ///
     /// - Parameters:
     ///   - path: The path as the caller wrote it, relative or absolute.
-    ///   - currentDirectory: The directory a relative path is resolved against (not evaluated for absolute paths).
+    ///   - currentFolder: The folder a relative path is resolved against (not evaluated for absolute paths).
     /// - Returns: The resolution: a plain local file, or a blob and its cache file.
     /// - Throws: ``AzFuseError/Code/invalidArgument`` for an empty path or one containing a NUL byte,
     ///   ``AzFuseError/Code/pathOutsideMount`` if the blob name would be too long for Azure.
-    nonisolated func resolve(_ path: String, currentDirectory: @autoclosure () -> String) throws -> ResolvedPath {
+    nonisolated func resolve(_ path: String, currentFolder: @autoclosure () -> String) throws -> ResolvedPath {
         guard !path.isEmpty else {
             throw AzFuseError(.invalidArgument, "the path is empty; give a file path such as data/abc.txt")
         }
@@ -79,7 +79,7 @@ actor PathResolver {
             throw AzFuseError(.invalidArgument, "the path contains a NUL byte", path: path)
         }
         let components = LogicalPath.absoluteComponents(
-            of: path, base: path.utf8.first == LogicalPath.slash ? "" : currentDirectory())
+            of: path, base: path.utf8.first == LogicalPath.slash ? "" : currentFolder())
         let absolutePath = LogicalPath.absolutePath(components)
         guard isEnabled,
             let rule = rules.first(where: { LogicalPath.hasComponentPrefix(components, $0.localComponents) })

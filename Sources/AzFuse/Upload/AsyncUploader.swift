@@ -165,7 +165,7 @@ actor AsyncUploader {
         drain = nil
     }
 
-    /// Uploads files, with one scheduler request per ``AzFuse`` instance (normally just one), concurrently.
+    /// Uploads files, with one scheduler request per ``AzFuseClient`` instance (normally just one), concurrently.
     private static func upload(_ pendings: [PendingUpload]) async -> [Result<Void, any Error>] {
         var groups: [ObjectIdentifier: [Int]] = [:]
         for (index, pending) in pendings.enumerated() {

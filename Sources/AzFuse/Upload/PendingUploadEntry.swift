@@ -1,7 +1,7 @@
 import Foundation
 
 /// One file written through AzFuse whose content is not uploaded yet, as recorded in an upload journal: listed by
-/// ``AzFuse/pendingUploads()`` and `azfuse uploads list`.
+/// ``AzFuseClient/pendingUploads()`` and `azfuse uploads list`.
 public struct PendingUploadEntry: Sendable, Hashable {
     /// Where a pending upload stands.
     public enum State: String, Sendable, Hashable {
@@ -12,7 +12,7 @@ public struct PendingUploadEntry: Sendable, Hashable {
         /// Failed for good with a transient cause (network, throttling, server errors); resumed automatically.
         case failed
         /// Failed with a permanent cause (permission, authentication, not found); retried only on request
-        /// (``AzFuse/resumePendingUploads(paths:)``, `azfuse uploads retry`).
+        /// (``AzFuseClient/resumePendingUploads(paths:)``, `azfuse uploads retry`).
         case parked
         /// Refused by validation (its snapshot is not AzFuse's own file, or its blob is not where its path maps);
         /// never uploaded, kept for inspection until discarded.

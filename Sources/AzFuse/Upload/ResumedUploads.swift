@@ -1,6 +1,6 @@
 /// What resuming pending uploads did: the files it uploaded and those that still could not be uploaded.
 ///
-/// Returned by ``AzFuse/resumePendingUploads(paths:)`` (and ``File/resumePendingUploads(paths:)``), which also includes the
+/// Returned by ``AzFuseClient/resumePendingUploads(paths:)`` (and ``File/resumePendingUploads(paths:)``), which also includes the
 /// outcome of the background resume an instance starts at its first `withAsyncUpload` scope.
 ///
 /// ```swift

@@ -5,7 +5,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// The on-disk record of the uploads one ``AzFuse`` instance has queued under one cache folder, so that a crash
+/// The on-disk record of the uploads one ``AzFuseClient`` instance has queued under one cache folder, so that a crash
 /// loses none of them.
 ///
 /// Layout: `<cache folder>/.azfuse/uploads/<owner>/` holds `owner.lock` (held with `flock` while the instance

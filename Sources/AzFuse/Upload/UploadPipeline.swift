@@ -5,7 +5,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// An ``AzFuse`` instance's upload machinery: journals per cache folder, shared-memory staging, synchronous uploads,
+/// An ``AzFuseClient`` instance's upload machinery: journals per cache folder, shared-memory staging, synchronous uploads,
 /// and the hand-over of journaled files to the transfer scheduler.
 final class UploadPipeline: Sendable {
     private struct State {

@@ -180,7 +180,7 @@ import Testing
                         cache: fixture.emulator.localPath("new/cache"), storageAccount: "main")
                 ],
                 storageAccounts: ["main": fixture.client.account])
-            let fuse = try AzFuse(configuration: configuration)
+            let fuse = try AzFuseClient(configuration: configuration)
             #expect(try await fuse.read(fixture.logical("deep/er/f.txt")) == Data("remote".utf8))
             for folder in ["new", "new/cache", "new/cache/deep", "new/cache/deep/er"] {
                 #expect(Self.mode(fixture.emulator.localPath(folder)) == 0o700, "\(folder)")

@@ -9,7 +9,7 @@ import Testing
     struct Fixture {
         let emulator: BlobEmulator
         let client: BlobClient
-        let fuse: AzFuse
+        let fuse: AzFuseClient
 
         var cacheRoot: String { emulator.localPath("cache") }
 
@@ -52,7 +52,7 @@ import Testing
                 ],
                 storageAccounts: ["main": account], azcopyPath: AzCopyTestSupport.executable, transfer: transfer)
             return try await body(
-                Fixture(emulator: emulator, client: client, fuse: try AzFuse(configuration: configuration)))
+                Fixture(emulator: emulator, client: client, fuse: try AzFuseClient(configuration: configuration)))
         }
     }
 

@@ -48,7 +48,7 @@ import Testing
             let processes = try (0..<4).map { index in
                 try CommandRunner.start(
                     ["download"] + (index % 2 == 0 ? paths : paths.reversed()), environment: environment,
-                    currentDirectory: emulator.scratchDirectory)
+                    currentFolder: emulator.scratchDirectory)
             }
             for process in processes {
                 let result = process.finish()
@@ -75,7 +75,7 @@ import Testing
             let cachePath = emulator.localPath("cache/big.bin")
             let running = try CommandRunner.start(
                 ["cat", emulator.localPath("data/big.bin")], environment: environment,
-                currentDirectory: emulator.scratchDirectory)
+                currentFolder: emulator.scratchDirectory)
             // The request log is written when a response ends, so wait for a GET held by the latency rule instead:
             // while one is held, no range can have finished and nothing can have been published.
             var started = false
@@ -92,7 +92,7 @@ import Testing
 
             try await emulator.clearFaults()
             let configuration = try AzFuseConfiguration.fromEnvironment(environment)
-            let fuse = try AzFuse(configuration: configuration)
+            let fuse = try AzFuseClient(configuration: configuration)
             #expect(try await fuse.read(emulator.localPath("data/big.bin")) == content)
             #expect(try Self.partialFiles(in: staging).isEmpty, "the next instance swept the dead process's staging")
         }
@@ -109,7 +109,7 @@ import Testing
             let paths = names.map { emulator.localPath("data/\($0)") }
             let result = try CommandRunner.start(
                 ["-c", "ulimit -n 64 && exec \"$0\" download \"$@\"", azfuse] + paths, environment: environment,
-                currentDirectory: emulator.scratchDirectory, executable: "/bin/sh"
+                currentFolder: emulator.scratchDirectory, executable: "/bin/sh"
             ).finish()
             #expect(result.status == 0, "\(result.standardError)")
             for name in names {

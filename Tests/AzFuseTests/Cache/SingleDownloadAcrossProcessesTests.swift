@@ -50,7 +50,7 @@ import Testing
             let running = try (0..<processes).map { index in
                 try CommandRunner.start(
                     ["cat"] + (index % 2 == 0 ? paths : paths.reversed()), environment: environment,
-                    currentDirectory: emulator.scratchDirectory)
+                    currentFolder: emulator.scratchDirectory)
             }
             let expectedOutput = (0..<paths.count).reduce(0) { $0 + "content of once/\($1).txt".utf8.count }
             for process in running {
@@ -69,7 +69,7 @@ import Testing
             try paths.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
             let running = try (0..<8).map { _ in
                 try CommandRunner.start(
-                    [list], environment: environment, currentDirectory: emulator.scratchDirectory,
+                    [list], environment: environment, currentFolder: emulator.scratchDirectory,
                     executable: "azfuse-test-reader")
             }
             for process in running {
@@ -90,9 +90,9 @@ import Testing
             let running = try commands.enumerated().map { index, command in
                 try CommandRunner.start(
                     [command] + (index % 2 == 0 ? paths : paths.reversed()), environment: environment,
-                    currentDirectory: emulator.scratchDirectory)
+                    currentFolder: emulator.scratchDirectory)
             }
-            let fuse = try AzFuse(configuration: AzFuseConfiguration.fromEnvironment(environment))
+            let fuse = try AzFuseClient(configuration: AzFuseConfiguration.fromEnvironment(environment))
             async let prepared: Void = fuse.prepare(paths.shuffled())
             let contents = try await ConcurrentReads.readAll(paths.reversed(), with: fuse)
             try await prepared
@@ -111,7 +111,7 @@ import Testing
         try await Self.withBlobs(count: 100) { emulator, environment, paths in
             let running = try (0..<2).map { _ in
                 try CommandRunner.start(
-                    ["download"] + paths, environment: environment, currentDirectory: emulator.scratchDirectory)
+                    ["download"] + paths, environment: environment, currentFolder: emulator.scratchDirectory)
             }
             for process in running {
                 let result = await process.finishOffPool()
@@ -125,7 +125,7 @@ import Testing
 /// Reads many paths concurrently with a bounded number of tasks, in the shape the toolchain compiles correctly in
 /// release builds (the outcome is made by a named function, see Docs/KnownIssues.md).
 enum ConcurrentReads {
-    static func readAll(_ paths: [String], with fuse: AzFuse, width: Int = 32) async throws -> [(String, Data)] {
+    static func readAll(_ paths: [String], with fuse: AzFuseClient, width: Int = 32) async throws -> [(String, Data)] {
         try await withThrowingTaskGroup(of: (String, Data).self) { group in
             var results: [(String, Data)] = []
             for (index, path) in paths.enumerated() {
@@ -137,7 +137,7 @@ enum ConcurrentReads {
         }
     }
 
-    private static func read(_ path: String, with fuse: AzFuse) async throws -> (String, Data) {
+    private static func read(_ path: String, with fuse: AzFuseClient) async throws -> (String, Data) {
         (path, try await fuse.read(path))
     }
 }

@@ -18,7 +18,7 @@ import Testing
 
         func run(_ arguments: [String]) async throws -> CommandRunner.Result {
             try await CommandRunner.runOffPool(
-                arguments, environment: environment, currentDirectory: emulator.scratchDirectory)
+                arguments, environment: environment, currentFolder: emulator.scratchDirectory)
         }
 
         func put(_ name: String, _ content: String) async throws {
@@ -259,14 +259,14 @@ import Testing
             "clear-meta", "break", "cache",
         ]
         for command in commands {
-            let help = try await CommandRunner.runOffPool([command, "--help"], environment: [:], currentDirectory: "/")
+            let help = try await CommandRunner.runOffPool([command, "--help"], environment: [:], currentFolder: "/")
             #expect(help.status == 0, "\(command)")
             #expect(help.standardOutput.contains("usage: azfuse \(command)"), "\(command)")
             let bogus = try await CommandRunner.runOffPool(
-                [command, "--bogus", "x"], environment: [:], currentDirectory: "/")
+                [command, "--bogus", "x"], environment: [:], currentFolder: "/")
             #expect(bogus.status == 2, "\(command)")
         }
-        let usage = try await CommandRunner.runOffPool(["--help"], environment: [:], currentDirectory: "/")
+        let usage = try await CommandRunner.runOffPool(["--help"], environment: [:], currentFolder: "/")
         for command in commands { #expect(usage.standardOutput.contains("  \(command) "), "\(command)") }
     }
 }

@@ -9,7 +9,7 @@ import Testing
         try EnvironmentConfigurationTests.writeLayout(in: directory)
         let result = try CommandRunner.run(
             ["resolve", "--json", "data/a b.txt", "elsewhere/x", "/root/mount/k"],
-            environment: ["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
+            environment: ["AZFUSE_USE_FUSE": "1"], currentFolder: directory.path)
         #expect(result.status == 0, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -45,7 +45,7 @@ import Testing
         )
         let result = try CommandRunner.run(
             ["-c", "run1", "resolve", "ckpt/m.pt"], environment: ["AZFUSE_USE_FUSE": "1"],
-            currentDirectory: directory.path)
+            currentFolder: directory.path)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("blob: runs/1/m.pt"))
         #expect(result.standardOutput.contains("cache: /tmp/ck/m.pt"))
@@ -57,7 +57,7 @@ import Testing
         defer { directory.remove() }
         let mapping = try directory.write("- local: [unterminated\n", to: "aux_data/configs/azfuse.yaml")
         let result = try CommandRunner.run(
-            ["resolve", "data/x"], environment: ["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
+            ["resolve", "data/x"], environment: ["AZFUSE_USE_FUSE": "1"], currentFolder: directory.path)
         #expect(result.status == 2)
         #expect(result.standardOutput.isEmpty)
         let errorLines = result.standardError.split(separator: "\n")
@@ -76,7 +76,7 @@ import Testing
             to: "aux_data/storage_account/storage_config_name.yaml")
         for arguments in [["resolve", "data/a.txt"], ["resolve", "--json", "data/a.txt"]] {
             let result = try CommandRunner.run(
-                arguments, environment: ["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
+                arguments, environment: ["AZFUSE_USE_FUSE": "1"], currentFolder: directory.path)
             #expect(result.status == 0, "\(result.standardError)")
             #expect(result.standardOutput.contains("=REDACTED"), "\(result.standardOutput)")
             #expect(!result.standardOutput.contains("SECRET1"), "\(result.standardOutput)")
@@ -85,11 +85,11 @@ import Testing
 
     @Test func usageErrorsExitTwo() throws {
         for arguments in [["resolve"], ["resolve", "--bogus", "x"], ["nonsense"], []] {
-            let result = try CommandRunner.run(arguments, environment: [:], currentDirectory: "/")
+            let result = try CommandRunner.run(arguments, environment: [:], currentFolder: "/")
             #expect(result.status == 2, "\(arguments)")
             #expect(!result.standardError.isEmpty)
         }
-        let help = try CommandRunner.run(["resolve", "--help"], environment: [:], currentDirectory: "/")
+        let help = try CommandRunner.run(["resolve", "--help"], environment: [:], currentFolder: "/")
         #expect(help.status == 0)
         #expect(help.standardOutput.contains("usage: azfuse resolve"))
     }

@@ -14,7 +14,7 @@ import Testing
             startsOn: Date(timeIntervalSinceNow: -7200))
         account.accountKey = nil
         configuration.storageAccounts["emulator"] = account
-        let readOnly = try AzFuse(configuration: configuration)
+        let readOnly = try AzFuseClient(configuration: configuration)
         for name in names {
             await #expect(throws: AzFuseError.self) {
                 try await readOnly.write(Data("content of \(name)".utf8), to: setup.logical(name))

@@ -36,11 +36,11 @@ import Testing
     }
 
     @Test func disabledByDefaultAndReadsNoFiles() throws {
-        let configuration = try AzFuseConfiguration.fromEnvironment([:], currentDirectory: "/nonexistent")
+        let configuration = try AzFuseConfiguration.fromEnvironment([:], currentFolder: "/nonexistent")
         #expect(configuration.isEnabled == false)
         #expect(configuration.mounts.isEmpty)
         for value in ["0", "", "off", "false"] {
-            let off = try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": value], currentDirectory: "/none")
+            let off = try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": value], currentFolder: "/none")
             #expect(off.isEnabled == false)
         }
     }
@@ -50,7 +50,7 @@ import Testing
         defer { directory.remove() }
         try Self.writeLayout(in: directory)
         let configuration = try AzFuseConfiguration.fromEnvironment(
-            ["AZFUSE_USE_FUSE": "1", "AZFUSE_AZCOPY_PATH": "/opt/azcopy"], currentDirectory: directory.path)
+            ["AZFUSE_USE_FUSE": "1", "AZFUSE_AZCOPY_PATH": "/opt/azcopy"], currentFolder: directory.path)
         #expect(configuration.isEnabled)
         #expect(configuration.azcopyPath == "/opt/azcopy")
         #expect(configuration.mounts.map(\.local) == ["data", "models", "/root/mount"])
@@ -70,7 +70,7 @@ import Testing
         #expect(other.sasToken == main.sasToken)
         #expect(other.endpoint.absoluteString == "http://127.0.0.1:10000/devstoreaccount1")
 
-        let fuse = try AzFuse(configuration: configuration)
+        let fuse = try AzFuseClient(configuration: configuration)
         let resolved = try fuse.resolve(directory.file("data/abc.txt"))
         #expect(resolved.blob?.blobName == "azfuse_data/abc.txt")
         #expect(resolved.blob?.cachePath == "/tmp/azfuse/data/abc.txt")
@@ -86,21 +86,21 @@ import Testing
             "QD_CLOUD_FUSE_CONFIG_FILE": "legacy.yaml", "AZFUSE_CLOUD_FUSE_CONFIG_FILE": "missing.yaml",
             "QD_STORAGE_ACCOUNT_CONFIG_FOLDER": "aux_data/storage_account",
         ]
-        let configuration = try AzFuseConfiguration.fromEnvironment(environment, currentDirectory: directory.path)
+        let configuration = try AzFuseConfiguration.fromEnvironment(environment, currentFolder: directory.path)
         #expect(configuration.isEnabled)
         #expect(configuration.mounts.map(\.local) == ["x"])
 
         let summed = try AzFuseConfiguration.fromEnvironment(
-            ["AZFUSE_USE_FUSE": "-1", "AZFUSE_TSV_USE_FUSE": "1"], currentDirectory: directory.path)
+            ["AZFUSE_USE_FUSE": "-1", "AZFUSE_TSV_USE_FUSE": "1"], currentFolder: directory.path)
         #expect(summed.isEnabled == false, "azfuse sums the two switches: -1 + 1 is off")
         let tsv = try AzFuseConfiguration.fromEnvironment(
-            ["QD_TSV_USE_FUSE": "1"], currentDirectory: directory.path)
+            ["QD_TSV_USE_FUSE": "1"], currentFolder: directory.path)
         #expect(tsv.isEnabled)
     }
 
     @Test func badSwitchValueNamesTheVariable() throws {
         let error = try #require(throws: AzFuseError.self) {
-            try AzFuseConfiguration.fromEnvironment(["QD_USE_FUSE": "maybe"], currentDirectory: "/")
+            try AzFuseConfiguration.fromEnvironment(["QD_USE_FUSE": "maybe"], currentFolder: "/")
         }
         #expect(error.code == .invalidConfiguration)
         #expect(error.message.contains("QD_USE_FUSE"))
@@ -110,14 +110,14 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let noMapping = try #require(throws: AzFuseError.self) {
-            try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
+            try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": "1"], currentFolder: directory.path)
         }
         #expect(noMapping.path == directory.file("aux_data/configs/azfuse.yaml"))
         #expect(noMapping.message.contains("AZFUSE_CLOUD_FUSE_CONFIG_FILE"))
 
         try directory.write(Self.mapping, to: "aux_data/configs/azfuse.yaml")
         let noAccount = try #require(throws: AzFuseError.self) {
-            try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
+            try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": "1"], currentFolder: directory.path)
         }
         #expect(noAccount.code == .invalidConfiguration)
         #expect(noAccount.path?.hasPrefix(directory.file("aux_data/storage_account/")) == true)
@@ -145,7 +145,7 @@ import Testing
         let accountPath = try directory.write(
             file == "account" ? text : "account_name: a\ncontainer_name: c\n", to: "aux_data/storage_account/s.yaml")
         let error = try #require(throws: AzFuseError.self) {
-            try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
+            try AzFuseConfiguration.fromEnvironment(["AZFUSE_USE_FUSE": "1"], currentFolder: directory.path)
         }
         #expect(error.code == .invalidConfiguration)
         #expect(error.description.contains(file == "mapping" ? mappingPath : accountPath), "\(error)")

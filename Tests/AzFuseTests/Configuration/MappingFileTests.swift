@@ -19,8 +19,8 @@ import Testing
     /// The configuration in `directory`, and the resolver built from it (which validates the mounts).
     static func resolver(in directory: TemporaryDirectory) throws -> PathResolver {
         let configuration = try AzFuseConfiguration.fromEnvironment(
-            ["AZFUSE_USE_FUSE": "1"], currentDirectory: directory.path)
-        return try PathResolver(configuration: configuration, baseDirectory: directory.path, homeDirectory: "/h")
+            ["AZFUSE_USE_FUSE": "1"], currentFolder: directory.path)
+        return try PathResolver(configuration: configuration, baseFolder: directory.path, homeFolder: "/h")
     }
 
     @Test func dotSegmentsInRemoteAreResolvedLikeAzfuse() throws {
@@ -38,7 +38,7 @@ import Testing
             ("data/abc.txt", "h5/y/abc.txt"), ("models/m.pt", "models/m.pt"), ("root/k", "k"), ("deep/z", "c/z"),
         ]
         for (path, blobName) in cases {
-            let blob = try #require(try resolver.resolve(path, currentDirectory: directory.path).blob)
+            let blob = try #require(try resolver.resolve(path, currentFolder: directory.path).blob)
             #expect(blob.blobName == blobName, "\(path)")
         }
     }
@@ -92,7 +92,7 @@ import Testing
             mounts: [Mount(local: "d", remote: "../up", cache: "/c", storageAccount: "main")],
             storageAccounts: ["main": StorageAccount(accountName: "a", containerName: "c")])
         let error = try #require(throws: AzFuseError.self) {
-            try PathResolver(configuration: configuration, baseDirectory: "/w", homeDirectory: "/h")
+            try PathResolver(configuration: configuration, baseFolder: "/w", homeFolder: "/h")
         }
         #expect(error.message.hasPrefix("mount 'd' has remote '../up'"), "\(error.message)")
         #expect(
@@ -113,7 +113,7 @@ import Testing
         try FileManager.default.createSymbolicLink(
             atPath: directory.file("aux_data/configs/azfuse.yaml"), withDestinationPath: real)
         let blob = try #require(
-            try Self.resolver(in: directory).resolve("data/a", currentDirectory: directory.path).blob)
+            try Self.resolver(in: directory).resolve("data/a", currentFolder: directory.path).blob)
         #expect(blob.blobName == "r/a")
     }
 
@@ -125,7 +125,7 @@ import Testing
         #expect(mkfifo(fifo, 0o600) == 0)
         let error = try Self.promptly(unblocking: fifo) {
             _ = try AzFuseConfiguration.fromEnvironment(
-                ["AZFUSE_USE_FUSE": "1", "AZFUSE_CLOUD_FUSE_CONFIG_FILE": fifo], currentDirectory: directory.path)
+                ["AZFUSE_USE_FUSE": "1", "AZFUSE_CLOUD_FUSE_CONFIG_FILE": fifo], currentFolder: directory.path)
         }
         #expect(error?.code == .invalidConfiguration)
         #expect(error?.message.contains("\(fifo): this is a FIFO") == true, "\(String(describing: error))")
@@ -152,7 +152,7 @@ import Testing
         for (file, kind) in [("/dev/null", "a character device"), (directory.path, "a directory")] {
             let error = try #require(throws: AzFuseError.self) {
                 try AzFuseConfiguration.fromEnvironment(
-                    ["AZFUSE_USE_FUSE": "1", "AZFUSE_CLOUD_FUSE_CONFIG_FILE": file], currentDirectory: directory.path)
+                    ["AZFUSE_USE_FUSE": "1", "AZFUSE_CLOUD_FUSE_CONFIG_FILE": file], currentFolder: directory.path)
             }
             #expect(error.message.hasPrefix("\(file): this is \(kind)"), "\(error.message)")
         }

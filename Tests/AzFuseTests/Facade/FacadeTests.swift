@@ -5,15 +5,15 @@ import Testing
 
 /// The `File` facade forwards to the task's instance, and mapped cache hits are served from the cache.
 @Suite struct FacadeTests {
-    static func mappedInstance(_ directory: TemporaryDirectory) throws -> AzFuse {
+    static func mappedInstance(_ directory: TemporaryDirectory) throws -> AzFuseClient {
         let account = StorageAccount(
             accountName: "acct", containerName: "box", endpoint: URL(string: "http://127.0.0.1:9/acct")!)
-        return try AzFuse(
+        return try AzFuseClient(
             configuration: AzFuseConfiguration(
                 mounts: [
                     Mount(local: "data", remote: "azfuse_data", cache: directory.file("cache"), storageAccount: "a")
                 ],
-                storageAccounts: ["a": account], baseDirectory: directory.path))
+                storageAccounts: ["a": account], baseFolder: directory.path))
     }
 
     @Test func fileForwardsToTheTaskLocalInstanceInChildTasks() async throws {

@@ -48,9 +48,9 @@ import Testing
     /// Every listed file resolves to the blob it was listed for, with its cache file inside the mount's cache folder,
     /// and reads that blob's content.
     static func expectRoundTrip(
-        _ entries: [DirectoryEntry], fixture: MetadataFixture, blobs: [String: String]
+        _ entries: [FolderEntry], fixture: MetadataFixture, blobs: [String: String]
     ) async throws {
-        for entry in entries where !entry.isDirectory {
+        for entry in entries where !entry.isFolder {
             let target = try #require(try fixture.fuse.resolve(entry.path).blob, "\(entry.path) is mapped")
             #expect(!hostile.contains(target.blobName), "\(entry.path) maps to a hostile name")
             #expect(target.cachePath.hasPrefix(target.cacheRoot + "/"))
@@ -82,11 +82,11 @@ import Testing
             #expect(root.map(\.name) == ["azfuse_data"], "'..' is not a folder of the container root")
             let data = try await fixture.fuse.list(fixture.logical(""))
             #expect(data.map(\.name) == ["a", "b.txt", "dir", "dir", "marker", "x"])
-            #expect(data.map(\.kind) == [.directory, .file, .file, .directory, .directory, .file])
+            #expect(data.map(\.kind) == [.folder, .file, .file, .folder, .folder, .file])
             #expect(try await fixture.fuse.list(fixture.logical("a")).map(\.name) == ["b"])
             #expect(try await fixture.fuse.list(fixture.logical("dir")).isEmpty)
             var visited: [String] = []
-            for try await step in fixture.fuse.walk(fixture.rootLogical("")) {
+            for try await step in try fixture.fuse.walk(fixture.rootLogical("")) {
                 visited.append(step.folder)
                 try await Self.expectRoundTrip(step.files, fixture: fixture, blobs: blobs)
                 for folder in step.subfolders {
@@ -133,7 +133,7 @@ import Testing
             let folder = try await fixture.fuse.listing(fixture.logical("a"))
             #expect(folder.skippedBlobNames == ["azfuse_data/a/../", "azfuse_data/a//"])
             var skipped: [String] = []
-            for try await step in fixture.fuse.walk(fixture.logical("")) { skipped += step.skippedBlobNames }
+            for try await step in try fixture.fuse.walk(fixture.logical("")) { skipped += step.skippedBlobNames }
             #expect(skipped.contains("azfuse_data/dir/") && skipped.contains("azfuse_data/a//"))
         }
     }
@@ -151,7 +151,7 @@ import Testing
                         storageAccount: "main"),
                 ],
                 storageAccounts: ["main": client.account])
-            let fuse = try AzFuse(configuration: configuration)
+            let fuse = try AzFuseClient(configuration: configuration)
             let fixture = MetadataFixture(emulator: emulator, client: client, fuse: fuse)
             try await Self.putRaw(fixture, "special/shadowed.txt", "shadowed")
             try await fixture.putBlob("plain.txt", "plain")

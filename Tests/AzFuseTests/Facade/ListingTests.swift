@@ -22,9 +22,9 @@ import Testing
             let entries = try await fixture.fuse.list(fixture.logical(""))
             #expect(entries.map(\.name) == ["a.txt", "b.txt", "sub", "sub.txt"])
             #expect(entries.map(\.path) == entries.map { fixture.logical($0.name) })
-            #expect(entries.map(\.kind) == [.file, .file, .directory, .file])
+            #expect(entries.map(\.kind) == [.file, .file, .folder, .file])
             #expect(entries.map(\.size) == [1, 2, nil, 1])
-            #expect(entries.filter { !$0.isDirectory }.allSatisfy { $0.lastModified != nil })
+            #expect(entries.filter { !$0.isFolder }.allSatisfy { $0.lastModified != nil })
             let lists = try await fixture.emulator.requests().filter { $0.query["comp"] == "list" }
             #expect(lists.count == 2, "two pages of two entries")
 
@@ -41,7 +41,7 @@ import Testing
             try await Self.populate(fixture)
             let root = try await fixture.fuse.list(fixture.rootLogical(""))
             #expect(root.map(\.name) == ["azfuse_data", "other"])
-            #expect(root.allSatisfy { $0.isDirectory })
+            #expect(root.allSatisfy { $0.isFolder })
             let all = try await fixture.fuse.list(fixture.rootLogical("") + "/", recursive: true)
             #expect(
                 all.map(\.name) == [
@@ -58,7 +58,7 @@ import Testing
             try await fixture.putBlob("azfuse_data/x/y", "below")
             let entries = try await fixture.fuse.list(fixture.logical(""))
             #expect(entries.map(\.name) == ["x", "x"])
-            #expect(entries.map(\.kind) == [.file, .directory])
+            #expect(entries.map(\.kind) == [.file, .folder])
         }
     }
 
@@ -66,7 +66,7 @@ import Testing
         try await MetadataFixture.with { fixture in
             try await Self.populate(fixture)
             var steps: [FolderWalk.Step] = []
-            for try await step in fixture.fuse.walk(fixture.logical("")) { steps.append(step) }
+            for try await step in try fixture.fuse.walk(fixture.logical("")) { steps.append(step) }
             #expect(steps.map(\.folder) == [fixture.logical(""), fixture.logical("sub"), fixture.logical("sub/deep")])
             #expect(steps[0].subfolders.map(\.name) == ["sub"])
             #expect(steps[0].files.map(\.name) == ["a.txt", "b.txt", "sub.txt"])
@@ -75,7 +75,7 @@ import Testing
 
             var first: FolderWalk.Step?
             try await fixture.emulator.clearRequests()
-            for try await step in fixture.fuse.walk(fixture.logical("")) {
+            for try await step in try fixture.fuse.walk(fixture.logical("")) {
                 first = step
                 break
             }
@@ -93,13 +93,13 @@ import Testing
                 atPath: fixture.local("t/loop"), withDestinationPath: fixture.local("t"))
             let entries = try await fixture.fuse.list(fixture.local("t"))
             #expect(entries.map(\.name) == [".hidden", "inner", "loop", "one.txt"])
-            #expect(entries.map(\.kind) == [.file, .directory, .directory, .file])
+            #expect(entries.map(\.kind) == [.file, .folder, .folder, .file])
             #expect(entries.first?.size == 2)
             let recursive = try await fixture.fuse.list(fixture.local("t"), recursive: true)
             #expect(recursive.map(\.name) == [".hidden", "inner/two.txt", "one.txt"], "links are not followed")
 
             var folders: [String] = []
-            for try await step in fixture.fuse.walk(fixture.local("t")) { folders.append(step.folder) }
+            for try await step in try fixture.fuse.walk(fixture.local("t")) { folders.append(step.folder) }
             #expect(folders == [fixture.local("t"), fixture.local("t/inner")])
 
             let missing = try await #require(throws: AzFuseError.self) {
@@ -113,7 +113,7 @@ import Testing
             #expect(file.code == .invalidArgument)
             var walkError: AzFuseError?
             do {
-                for try await _ in fixture.fuse.walk(fixture.local("none")) {}
+                for try await _ in try fixture.fuse.walk(fixture.local("none")) {}
             } catch let error as AzFuseError {
                 walkError = error
             }

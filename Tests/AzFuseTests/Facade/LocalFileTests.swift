@@ -7,8 +7,8 @@ import Testing
 @Suite struct LocalFileTests {
     struct Failure: Error {}
 
-    static func localInstance(_ directory: TemporaryDirectory) throws -> AzFuse {
-        try AzFuse(configuration: AzFuseConfiguration(isEnabled: false, baseDirectory: directory.path))
+    static func localInstance(_ directory: TemporaryDirectory) throws -> AzFuseClient {
+        try AzFuseClient(configuration: AzFuseConfiguration(isEnabled: false, baseFolder: directory.path))
     }
 
     @Test func writesAndReadsThroughEveryAPI() async throws {
@@ -116,12 +116,12 @@ import Testing
     }
 
     @Test func parsesAzfuseModeStrings() throws {
-        #expect(try File.Mode("r") == .read)
-        #expect(try File.Mode("rb") == .read)
-        #expect(try File.Mode("w") == .write)
-        #expect(try File.Mode("wb") == .write)
+        #expect(try OpenMode("r") == .read)
+        #expect(try OpenMode("rb") == .read)
+        #expect(try OpenMode("w") == .write)
+        #expect(try OpenMode("wb") == .write)
         for mode in ["a", "r+", "x", "w+", ""] {
-            let error = try #require(throws: AzFuseError.self) { try File.Mode(mode) }
+            let error = try #require(throws: AzFuseError.self) { try OpenMode(mode) }
             #expect(error.code == .invalidArgument)
             #expect(error.message.contains("'\(mode)'"))
         }

@@ -7,7 +7,7 @@ import Foundation
 struct MetadataFixture {
     let emulator: BlobEmulator
     let client: BlobClient
-    let fuse: AzFuse
+    let fuse: AzFuseClient
 
     /// The logical path of `name` under the `azfuse_data` mount.
     func logical(_ name: String) -> String { emulator.localPath(name.isEmpty ? "data" : "data/\(name)") }
@@ -64,7 +64,7 @@ struct MetadataFixture {
                 ],
                 storageAccounts: ["main": account])
             return try await body(
-                MetadataFixture(emulator: emulator, client: client, fuse: try AzFuse(configuration: configuration)))
+                MetadataFixture(emulator: emulator, client: client, fuse: try AzFuseClient(configuration: configuration)))
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// exists, isFile, isDirectory, size, metadata, access tier, readRange and signedURL against the emulator, and their
+/// exists, isFile, isFolder, size, metadata, access tier, readRange and signedURL against the emulator, and their
 /// plain local behaviour for unmapped paths.
 @Suite struct MetadataTests {
     @Test func existsIsFileAndIsDirectoryAskTheService() async throws {
@@ -17,14 +17,14 @@ import Testing
             let fuse = fixture.fuse
             #expect(try await fuse.exists(fixture.logical("a.txt")))
             #expect(try await fuse.isFile(fixture.logical("a.txt")))
-            #expect(try await !fuse.isDirectory(fixture.logical("a.txt")))
+            #expect(try await !fuse.isFolder(fixture.logical("a.txt")))
             #expect(try await fuse.exists(fixture.logical("sub")))
             #expect(try await !fuse.isFile(fixture.logical("sub")))
-            #expect(try await fuse.isDirectory(fixture.logical("sub/")))
+            #expect(try await fuse.isFolder(fixture.logical("sub/")))
             #expect(try await !fuse.exists(fixture.logical("missing")))
-            #expect(try await !fuse.isDirectory(fixture.logical("su")), "a name prefix is not a folder")
-            #expect(try await fuse.isDirectory(fixture.logical("")), "a mount's own folder is a folder")
-            #expect(try await fuse.isDirectory(fixture.rootLogical("azfuse_data")))
+            #expect(try await !fuse.isFolder(fixture.logical("su")), "a name prefix is not a folder")
+            #expect(try await fuse.isFolder(fixture.logical("")), "a mount's own folder is a folder")
+            #expect(try await fuse.isFolder(fixture.rootLogical("azfuse_data")))
             #expect(try await fuse.isFile(fixture.rootLogical("azfuse_data/a.txt")))
 
             _ = try await fuse.read(fixture.logical("a.txt"))
@@ -33,7 +33,7 @@ import Testing
 
             try fixture.writeLocal("f.txt", "local")
             #expect(try await fuse.isFile(fixture.local("f.txt")))
-            #expect(try await fuse.isDirectory(fixture.emulator.localPath("local")))
+            #expect(try await fuse.isFolder(fixture.emulator.localPath("local")))
             #expect(try await !fuse.exists(fixture.local("nothing")))
         }
     }
@@ -50,19 +50,19 @@ import Testing
                 #expect(try await !fixture.blobExists("azfuse_data/new/run/ckpt.bin"), "still uploading")
                 #expect(try await fuse.exists(path))
                 #expect(try await fuse.isFile(path))
-                #expect(try await fuse.isDirectory(fixture.logical("new")))
-                #expect(try await fuse.isDirectory(fixture.logical("new/run")))
-                #expect(try await !fuse.isDirectory(fixture.logical("ne")))
+                #expect(try await fuse.isFolder(fixture.logical("new")))
+                #expect(try await fuse.isFolder(fixture.logical("new/run")))
+                #expect(try await !fuse.isFolder(fixture.logical("ne")))
                 #expect(try await fuse.size(of: path) == 1234, "the cached copy is the newest content")
                 let top = try await fuse.list(fixture.logical(""))
-                #expect(top.contains { $0.name == "new" && $0.kind == .directory }, "\(top)")
+                #expect(top.contains { $0.name == "new" && $0.kind == .folder }, "\(top)")
                 let run = try await fuse.list(fixture.logical("new/run"))
                 #expect(run.map(\.name) == ["ckpt.bin"])
                 #expect(run.first?.size == 1234)
                 let all = try await fuse.list(fixture.logical("new"), recursive: true)
                 #expect(all.map(\.path) == [fixture.logical("new/run/ckpt.bin")])
                 var walked: [String] = []
-                for try await step in fuse.walk(fixture.logical("new")) { walked += step.files.map(\.path) }
+                for try await step in try fuse.walk(fixture.logical("new")) { walked += step.files.map(\.path) }
                 #expect(walked == [fixture.logical("new/run/ckpt.bin")])
             }
             let listedAfter = try await fuse.list(fixture.logical("new/run"))
@@ -79,7 +79,7 @@ import Testing
             #expect(try await fuse.exists(fixture.logical("queued")), "a second record is still pending")
             fuse.uploads.pendingUploads.end(record: "/journal/2.json")
             #expect(try await !fuse.exists(fixture.logical("queued/x.bin")))
-            #expect(try await !fuse.isDirectory(fixture.logical("queued")))
+            #expect(try await !fuse.isFolder(fixture.logical("queued")))
         }
     }
 

@@ -19,7 +19,7 @@ import Testing
         if rootMount { mounts.append(Mount(local: "/", remote: "root", cache: "/c/root", storageAccount: "a")) }
         return try PathResolver(
             configuration: AzFuseConfiguration(mounts: mounts, storageAccounts: ["a": account]),
-            baseDirectory: FileManager.default.currentDirectoryPath, homeDirectory: "/home/u")
+            baseFolder: FileManager.default.currentDirectoryPath, homeFolder: "/home/u")
     }
 
     @Test func declinesPathsThatNeedFullResolution() throws {
@@ -35,7 +35,7 @@ import Testing
             configuration: AzFuseConfiguration(
                 isEnabled: false, mounts: [Mount(local: "/abs/m", remote: "", cache: "/c/m", storageAccount: "a")],
                 storageAccounts: ["a": Self.account]),
-            baseDirectory: "/", homeDirectory: "/")
+            baseFolder: "/", homeFolder: "/")
         #expect(disabled.cacheFileForHit("/abs/m/a") == nil)
     }
 
@@ -58,7 +58,7 @@ import Testing
             guard !path.isEmpty else { continue }
             guard let shortcut = resolver.cacheFileForHit(path) else { continue }
             answered += 1
-            let full = try resolver.resolve(path, currentDirectory: currentDirectory)
+            let full = try resolver.resolve(path, currentFolder: currentDirectory)
             #expect(full.blob?.cachePath == shortcut.cacheFile, "\(path)")
             #expect(full.blob?.cacheRoot == shortcut.cacheRoot, "\(path)")
             #expect(full.blob.map { !CacheLayout.isInternal(relativePath: $0.relativePath) } == true, "\(path)")

@@ -22,7 +22,7 @@ import Testing
         storageAccounts: ["main": account])
 
     static func resolver() throws -> PathResolver {
-        try PathResolver(configuration: configuration, baseDirectory: "/w", homeDirectory: "/home/u")
+        try PathResolver(configuration: configuration, baseFolder: "/w", homeFolder: "/home/u")
     }
 
     /// (input, current directory, expected blob name or nil for unmapped, expected cache file)
@@ -84,7 +84,7 @@ import Testing
         #expect(Self.cases.count >= 40)
         let resolver = try Self.resolver()
         for (input, directory, blobName, cachePath) in Self.cases {
-            let resolved = try resolver.resolve(input, currentDirectory: directory)
+            let resolved = try resolver.resolve(input, currentFolder: directory)
             #expect(resolved.blob?.blobName == blobName, "blob name of \(input) in \(directory)")
             #expect(resolved.blob?.cachePath == cachePath, "cache path of \(input) in \(directory)")
             #expect(resolved.path == input)
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func givesAccountContainerAndEncodedURL() throws {
-        let resolved = try Self.resolver().resolve("data/with space/q?x#f%25.txt", currentDirectory: "/w")
+        let resolved = try Self.resolver().resolve("data/with space/q?x#f%25.txt", currentFolder: "/w")
         let blob = try #require(resolved.blob)
         #expect(blob.storageAccountName == "main")
         #expect(blob.container == "box")
@@ -100,15 +100,15 @@ import Testing
         #expect(blob.relativePath == "with space/q?x#f%25.txt")
         #expect(
             blob.url.absoluteString == "http://127.0.0.1:10000/acct/box/azfuse_data/with%20space/q%3Fx%23f%2525.txt")
-        let unicode = try Self.resolver().resolve("caf\u{E9}/\u{FC}", currentDirectory: "/w")
+        let unicode = try Self.resolver().resolve("caf\u{E9}/\u{FC}", currentFolder: "/w")
         #expect(unicode.blob?.url.absoluteString == "http://127.0.0.1:10000/acct/box/nfc/%C3%BC")
     }
 
     @Test func disabledConfigurationMapsNothing() throws {
         var configuration = Self.configuration
         configuration.isEnabled = false
-        let resolver = try PathResolver(configuration: configuration, baseDirectory: "/w", homeDirectory: "/h")
-        let resolved = try resolver.resolve("data/abc.txt", currentDirectory: "/w")
+        let resolver = try PathResolver(configuration: configuration, baseFolder: "/w", homeFolder: "/h")
+        let resolved = try resolver.resolve("data/abc.txt", currentFolder: "/w")
         #expect(resolved.blob == nil)
         #expect(resolved.absolutePath == "/w/data/abc.txt")
     }
@@ -117,17 +117,17 @@ import Testing
         let configuration = AzFuseConfiguration(
             mounts: [Mount(local: "/", remote: "all", cache: "/c/all", storageAccount: "main")],
             storageAccounts: ["main": Self.account])
-        let resolver = try PathResolver(configuration: configuration, baseDirectory: "/w", homeDirectory: "/h")
-        #expect(try resolver.resolve("x/y", currentDirectory: "/w").blob?.blobName == "all/w/x/y")
-        #expect(try resolver.resolve("/", currentDirectory: "/w").blob?.cachePath == "/c/all")
+        let resolver = try PathResolver(configuration: configuration, baseFolder: "/w", homeFolder: "/h")
+        #expect(try resolver.resolve("x/y", currentFolder: "/w").blob?.blobName == "all/w/x/y")
+        #expect(try resolver.resolve("/", currentFolder: "/w").blob?.cachePath == "/c/all")
     }
 
     @Test func rejectsBadInputAndBadMounts() throws {
         let resolver = try Self.resolver()
-        #expect(throws: AzFuseError.self) { try resolver.resolve("", currentDirectory: "/w") }
-        #expect(throws: AzFuseError.self) { try resolver.resolve("data/a\u{0}b", currentDirectory: "/w") }
+        #expect(throws: AzFuseError.self) { try resolver.resolve("", currentFolder: "/w") }
+        #expect(throws: AzFuseError.self) { try resolver.resolve("data/a\u{0}b", currentFolder: "/w") }
         let long = "data/" + String(repeating: "x", count: 1100)
-        let error = try #require(throws: AzFuseError.self) { try resolver.resolve(long, currentDirectory: "/w") }
+        let error = try #require(throws: AzFuseError.self) { try resolver.resolve(long, currentFolder: "/w") }
         #expect(error.code == .pathOutsideMount)
 
         for mount in [
@@ -138,7 +138,7 @@ import Testing
         ] {
             let configuration = AzFuseConfiguration(mounts: [mount], storageAccounts: ["main": Self.account])
             let error = try #require(throws: AzFuseError.self) {
-                try PathResolver(configuration: configuration, baseDirectory: "/w", homeDirectory: "/h")
+                try PathResolver(configuration: configuration, baseFolder: "/w", homeFolder: "/h")
             }
             #expect(error.code == .invalidConfiguration)
         }
@@ -153,7 +153,7 @@ import Testing
             let count = Int(generator.next() % 9) + 1
             let path = (0..<count).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }
                 .joined(separator: "/")
-            guard !path.isEmpty, let blob = try resolver.resolve(path, currentDirectory: "/w").blob else { continue }
+            guard !path.isEmpty, let blob = try resolver.resolve(path, currentFolder: "/w").blob else { continue }
             #expect(blob.cachePath == blob.cacheRoot || blob.cachePath.hasPrefix(blob.cacheRoot + "/"), "\(path)")
             #expect(!blob.blobName.split(separator: "/").contains(".."), "\(path)")
             #expect(!blob.blobName.hasPrefix("/") && !blob.blobName.contains("//"), "\(path)")

@@ -98,7 +98,7 @@ import Testing
     @Test func aThousandMappedFilesFromOneTaskGroupThenFromFourProcesses() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let files = try await Self.makeFiles(emulator)
-            let fuse = try AzFuse(configuration: AzFuseConfiguration.fromEnvironment(files.environment))
+            let fuse = try AzFuseClient(configuration: AzFuseConfiguration.fromEnvironment(files.environment))
             let results = await fuse.withCurrent {
                 await withTaskGroup(of: (String, Data?, String?).self) { group in
                     for path in files.paths {
@@ -126,7 +126,7 @@ import Testing
             let finished = try await Self.offPool {
                 try (0..<4).map { _ in
                     try CommandRunner.start(
-                        [list], environment: environment, currentDirectory: emulator.scratchDirectory,
+                        [list], environment: environment, currentFolder: emulator.scratchDirectory,
                         executable: "azfuse-test-reader")
                 }.map { $0.finish() }
             }

@@ -21,20 +21,20 @@ enum CommandRunner {
     }
 
     /// Runs `azfuse` with `arguments`, the given environment (plus PATH and HOME) and current directory.
-    static func run(_ arguments: [String], environment: [String: String], currentDirectory: String) throws -> Result {
-        try start(arguments, environment: environment, currentDirectory: currentDirectory).finish()
+    static func run(_ arguments: [String], environment: [String: String], currentFolder: String) throws -> Result {
+        try start(arguments, environment: environment, currentFolder: currentFolder).finish()
     }
 
-    /// Runs `azfuse` like ``run(_:environment:currentDirectory:)``, waiting on a Dispatch thread so the test's
+    /// Runs `azfuse` like ``run(_:environment:currentFolder:)``, waiting on a Dispatch thread so the test's
     /// cooperative thread stays free for the other tests.
-    static func runOffPool(_ arguments: [String], environment: [String: String], currentDirectory: String)
+    static func runOffPool(_ arguments: [String], environment: [String: String], currentFolder: String)
         async throws -> Result
     {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
                     with: Swift.Result {
-                        try run(arguments, environment: environment, currentDirectory: currentDirectory)
+                        try run(arguments, environment: environment, currentFolder: currentFolder)
                     })
             }
         }
@@ -66,7 +66,7 @@ enum CommandRunner {
 
     /// Starts `azfuse` (or another built `executable`) without waiting for it.
     static func start(
-        _ arguments: [String], environment: [String: String], currentDirectory: String, executable: String = "azfuse"
+        _ arguments: [String], environment: [String: String], currentFolder: String, executable: String = "azfuse"
     ) throws -> Running {
         let process = Process()
         process.executableURL =
@@ -76,7 +76,7 @@ enum CommandRunner {
         var fullEnvironment = environment
         for key in ["PATH", "HOME"] { fullEnvironment[key] = ProcessInfo.processInfo.environment[key] }
         process.environment = fullEnvironment
-        process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory)
+        process.currentDirectoryURL = URL(fileURLWithPath: currentFolder)
         let output = Pipe()
         let error = Pipe()
         process.standardInput = FileHandle.nullDevice

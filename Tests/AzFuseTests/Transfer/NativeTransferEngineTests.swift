@@ -11,7 +11,7 @@ import Testing
             let client = try await emulator.makeClient()
             let environment = try CrossProcessCacheTests.writeConfiguration(
                 emulator, container: client.account.containerName)
-            let fuse = try AzFuse(configuration: AzFuseConfiguration.fromEnvironment(environment))
+            let fuse = try AzFuseClient(configuration: AzFuseConfiguration.fromEnvironment(environment))
             let names = (0..<60).map { "engine/\($0).txt" }
             for (index, name) in names.enumerated() where !index.isMultiple(of: 3) {
                 try await CrossProcessCacheTests.upload(client, emulator, name: name, content: Data(name.utf8))

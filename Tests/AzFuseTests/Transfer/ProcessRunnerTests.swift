@@ -169,7 +169,7 @@ import Testing
     /// SIGKILL and cannot clean up (the kernel sends the child SIGKILL: `PR_SET_PDEATHSIG`).
     @Test func childDiesWhenItsParentIsKilled() async throws {
         let running = try CommandRunner.start(
-            ["--spawn-child"], environment: [:], currentDirectory: "/", executable: "azfuse-test-writer")
+            ["--spawn-child"], environment: [:], currentFolder: "/", executable: "azfuse-test-writer")
         let line = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let data = running.output.fileHandleForReading.availableData

@@ -89,12 +89,12 @@ import Testing
 
     @Test func environmentSetsAttemptsAndBudget() throws {
         let configuration = try AzFuseConfiguration.fromEnvironment(
-            ["AZFUSE_MAX_RETRIES": "20", "AZFUSE_RETRY_BUDGET_SECONDS": "120.5"], currentDirectory: "/none")
+            ["AZFUSE_MAX_RETRIES": "20", "AZFUSE_RETRY_BUDGET_SECONDS": "120.5"], currentFolder: "/none")
         #expect(configuration.transfer.retry.maxAttempts == 21)
         #expect(configuration.transfer.retry.budget == .milliseconds(120_500))
-        let none = try AzFuseConfiguration.fromEnvironment(["QD_MAX_RETRIES": "0"], currentDirectory: "/none")
+        let none = try AzFuseConfiguration.fromEnvironment(["QD_MAX_RETRIES": "0"], currentFolder: "/none")
         #expect(none.transfer.retry.maxAttempts == 1)
-        let unset = try AzFuseConfiguration.fromEnvironment([:], currentDirectory: "/none")
+        let unset = try AzFuseConfiguration.fromEnvironment([:], currentFolder: "/none")
         #expect(unset.transfer.retry == RetryPolicy())
     }
 
@@ -105,7 +105,7 @@ import Testing
     ])
     func badValuesAreRejectedNamingTheVariable(variable: String, value: String) throws {
         let error = try #require(throws: AzFuseError.self) {
-            try AzFuseConfiguration.fromEnvironment([variable: value], currentDirectory: "/none")
+            try AzFuseConfiguration.fromEnvironment([variable: value], currentFolder: "/none")
         }
         #expect(error.code == .invalidConfiguration)
         #expect(error.message.contains(variable) && error.message.contains("'\(value)'"), "\(error.message)")

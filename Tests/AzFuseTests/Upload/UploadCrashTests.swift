@@ -15,7 +15,7 @@ import Testing
         try await emulator.inject(.init(method: "PUT", blobPrefix: "azfuse_data/", count: 1000, latencyMs: latencyMs))
         let running = try CommandRunner.start(
             [sharedMemory] + writes.map { "\(emulator.localPath("data/\($0.0)"))=\($0.1)" }, environment: environment,
-            currentDirectory: emulator.scratchDirectory, executable: "azfuse-test-writer")
+            currentFolder: emulator.scratchDirectory, executable: "azfuse-test-writer")
         let ready = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let line = running.output.fileHandleForReading.availableData
@@ -45,7 +45,7 @@ import Testing
             try await Self.writeAndKill(
                 emulator, environment: environment, sharedMemory: "-",
                 writes: [("ckpt-1.bin", "one"), ("latest.bin", "v1"), ("ckpt-2.bin", "two"), ("latest.bin", "v2")])
-            let fuse = try AzFuse(configuration: try AzFuseConfiguration.fromEnvironment(environment))
+            let fuse = try AzFuseClient(configuration: try AzFuseConfiguration.fromEnvironment(environment))
             #expect(try await fuse.read(emulator.localPath("data/latest.bin")) == Data("v2".utf8))
             try await fuse.resumePendingUploads()
             for (name, content) in [("ckpt-1.bin", "one"), ("ckpt-2.bin", "two"), ("latest.bin", "v2")] {
@@ -73,7 +73,7 @@ import Testing
             let staging = sharedMemory + "/azfuse-\(getuid())"
             #expect(UploadFixture.stagedFiles(in: staging).count == 2)
 
-            let fuse = try AzFuse(configuration: try AzFuseConfiguration.fromEnvironment(environment))
+            let fuse = try AzFuseClient(configuration: try AzFuseConfiguration.fromEnvironment(environment))
             try await fuse.withAsyncUpload {}
             let report = try await fuse.resumePendingUploads()
             #expect(Set(report.uploaded) == Set(["shm-a.bin", "shm-b.bin"].map { emulator.localPath("data/\($0)") }))

@@ -11,7 +11,7 @@ import Foundation
 struct UploadFixture {
     let emulator: BlobEmulator
     let client: BlobClient
-    let fuse: AzFuse
+    let fuse: AzFuseClient
     let configuration: AzFuseConfiguration
 
     var cacheRoot: String { emulator.localPath("cache") }
@@ -21,11 +21,11 @@ struct UploadFixture {
     func cachePath(_ name: String) -> String { cacheRoot + "/" + name }
 
     /// Another instance on the same cache, optionally with other credentials or options.
-    func makeInstance(account: StorageAccount? = nil, upload: UploadOptions? = nil) throws -> AzFuse {
+    func makeInstance(account: StorageAccount? = nil, upload: UploadOptions? = nil) throws -> AzFuseClient {
         var configuration = configuration
         if let account { configuration.storageAccounts["main"] = account }
         if let upload { configuration.upload = upload }
-        return try AzFuse(configuration: configuration)
+        return try AzFuseClient(configuration: configuration)
     }
 
     /// The content of blob `azfuse_data/<name>`, or `nil` if it does not exist.
@@ -132,7 +132,7 @@ struct UploadFixture {
                 transfer: transfer, upload: upload)
             return try await body(
                 UploadFixture(
-                    emulator: emulator, client: client, fuse: try AzFuse(configuration: configuration),
+                    emulator: emulator, client: client, fuse: try AzFuseClient(configuration: configuration),
                     configuration: configuration))
         }
     }

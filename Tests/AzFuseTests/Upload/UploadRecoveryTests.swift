@@ -22,7 +22,7 @@ import Testing
             #expect(try await emulator.delayedRequests() == 1, "the killed writer's Put Blob is still held")
             var configuration = try AzFuseConfiguration.fromEnvironment(environment)
             configuration.upload.resumeFence = .seconds(12)
-            let fuse = try AzFuse(configuration: configuration)
+            let fuse = try AzFuseClient(configuration: configuration)
             let report = try await fuse.resumePendingUploads()
             let afterResume = try await emulator.requests().map { "\($0.operation ?? "") \($0.status)" }
             #expect(report.uploaded == [emulator.localPath("data/latest.bin")], "\(report); requests: \(afterResume)")
@@ -53,7 +53,7 @@ import Testing
             try await UploadCrashTests.writeAndKill(
                 emulator, environment: environment, sharedMemory: "-",
                 writes: [("window.bin", "older"), ("window.bin", "newer")], killsItself: true)
-            let fuse = try AzFuse(configuration: try AzFuseConfiguration.fromEnvironment(environment))
+            let fuse = try AzFuseClient(configuration: try AzFuseConfiguration.fromEnvironment(environment))
             let report = try await fuse.resumePendingUploads()
             #expect(report.failed.isEmpty, "\(report.failed)")
             let destination = emulator.localPath("check-window.bin")
@@ -80,7 +80,7 @@ import Testing
 
             var configuration = try AzFuseConfiguration.fromEnvironment(environment)
             configuration.upload.sharedMemoryFolder = sharedMemory
-            let fuse = try AzFuse(configuration: configuration)
+            let fuse = try AzFuseClient(configuration: configuration)
             try await fuse.withAsyncUpload(shmAsTemp: true) {
                 try await fuse.write(Data("kept".utf8), to: emulator.localPath("data/kept.bin"))
             }
@@ -135,7 +135,7 @@ import Testing
                 writers.append(
                     try CommandRunner.start(
                         ["-", "\(emulator.localPath("data/shared.bin"))=@\(source)"], environment: environment,
-                        currentDirectory: emulator.scratchDirectory, executable: "azfuse-test-writer"))
+                        currentFolder: emulator.scratchDirectory, executable: "azfuse-test-writer"))
             }
             for writer in writers {
                 let result = await withCheckedContinuation { continuation in

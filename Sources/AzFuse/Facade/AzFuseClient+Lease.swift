@@ -1,6 +1,6 @@
 import Foundation
 
-extension AzFuse {
+extension AzFuseClient {
     /// Runs `body` while holding a lease on a blob: a lock shared by every machine that can reach the storage
     /// account, for example the workers of one training job electing who writes a checkpoint.
     ///

@@ -10,13 +10,13 @@ import Foundation
 /// several configurations in one process, or to keep tests independent of process-wide state:
 ///
 /// ```swift
-/// let fuse = try AzFuse(configuration: configuration)
+/// let fuse = try AzFuseClient(configuration: configuration)
 /// let bytes = try await fuse.read("data/abc.txt")
 /// try await fuse.withCurrent {
 ///     try await File.read("data/abc.txt")   // uses `fuse`
 /// }
 /// ```
-public final class AzFuse: Sendable {
+public final class AzFuseClient: Sendable {
     /// The configuration this instance was created with.
     public let configuration: AzFuseConfiguration
 
@@ -31,7 +31,7 @@ public final class AzFuse: Sendable {
 
     /// Creates an instance from a configuration.
     ///
-    /// Relative mount prefixes are resolved against ``AzFuseConfiguration/baseDirectory``, or the current directory
+    /// Relative mount prefixes are resolved against ``AzFuseConfiguration/baseFolder``, or the current directory
     /// now, as azfuse does.
     ///
     /// - Parameter configuration: The mounts, accounts and options.
@@ -42,8 +42,8 @@ public final class AzFuse: Sendable {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
         self.resolver = try PathResolver(
             configuration: configuration,
-            baseDirectory: configuration.baseDirectory ?? FileManager.default.currentDirectoryPath,
-            homeDirectory: home)
+            baseFolder: configuration.baseFolder ?? FileManager.default.currentDirectoryPath,
+            homeFolder: home)
         let clients = BlobClientPool(configuration: BlobClient.Configuration(retry: configuration.transfer.retry))
         self.clients = clients
         let staging = StagingArea()
@@ -83,8 +83,8 @@ public final class AzFuse: Sendable {
     /// - Throws: ``AzFuseError/Code/invalidConfiguration`` naming the file or variable that is wrong.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> AzFuse {
-        try AzFuse(configuration: AzFuseConfiguration.fromEnvironment(environment))
+    ) throws -> AzFuseClient {
+        try AzFuseClient(configuration: AzFuseConfiguration.fromEnvironment(environment))
     }
 
     /// Runs `body` with this instance as the one ``File`` forwards to, in this task and the tasks it creates.
@@ -108,7 +108,7 @@ public final class AzFuse: Sendable {
     /// - Returns: The resolution.
     /// - Throws: ``AzFuseError/Code/invalidArgument`` for an empty path.
     public func resolve(_ path: String) throws -> ResolvedPath {
-        try resolver.resolve(path, currentDirectory: FileManager.default.currentDirectoryPath)
+        try resolver.resolve(path, currentFolder: FileManager.default.currentDirectoryPath)
     }
 
     /// Opens a file and runs `body` with its handle.
@@ -121,14 +121,14 @@ public final class AzFuse: Sendable {
     ///
     /// - Parameters:
     ///   - path: A relative or absolute logical path.
-    ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - mode: ``OpenMode/read`` or ``OpenMode/write``.
     ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: Works with the handle.
     /// - Returns: What `body` returns.
     /// - Throws: ``AzFuseError`` naming the path, or what `body` throws.
     public func open<Result>(
         _ path: String,
-        _ mode: File.Mode,
+        _ mode: OpenMode,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (FileHandle) async throws -> Result
     ) async throws -> Result {
@@ -202,13 +202,13 @@ public final class AzFuse: Sendable {
     ///
     /// - Parameters:
     ///   - path: A relative or absolute logical path.
-    ///   - mode: ``File/Mode/read`` or ``File/Mode/write``.
+    ///   - mode: ``OpenMode/read`` or ``OpenMode/write``.
     ///   - isolation: Where `body` runs; leave the default, the caller's actor (so `body` need not be `Sendable`).
     ///   - body: Works with the local path.
     /// - Returns: What `body` returns.
     public func withLocalPath<Result>(
         _ path: String,
-        _ mode: File.Mode,
+        _ mode: OpenMode,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (String) async throws -> Result
     ) async throws -> Result {

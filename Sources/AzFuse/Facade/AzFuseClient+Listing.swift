@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-extension AzFuse {
+extension AzFuseClient {
     /// Lists a folder: its files and subfolders, or with `recursive` every file below it.
     ///
     /// For a mapped folder the service is listed (every page), and entries are logical paths: the folder as you
@@ -24,7 +24,7 @@ extension AzFuse {
     /// - Returns: The entries sorted by name, byte for byte.
     /// - Throws: ``AzFuseError`` naming the folder: for a local folder ``AzFuseError/Code/notFound`` when it does
     ///   not exist and ``AzFuseError/Code/invalidArgument`` when it is a file; service errors for a mapped one.
-    public func list(_ folder: String, recursive: Bool = false) async throws -> [DirectoryEntry] {
+    public func list(_ folder: String, recursive: Bool = false) async throws -> [FolderEntry] {
         try await listing(folder, recursive: recursive).entries
     }
 
@@ -51,7 +51,7 @@ extension AzFuse {
         }
         listing.entries.sort {
             $0.name.utf8.lexicographicallyPrecedes($1.name.utf8)
-                || ($0.name.utf8.elementsEqual($1.name.utf8) && $0.kind == .file && $1.kind == .directory)
+                || ($0.name.utf8.elementsEqual($1.name.utf8) && $0.kind == .file && $1.kind == .folder)
         }
         listing.skippedBlobNames.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return listing
@@ -63,15 +63,18 @@ extension AzFuse {
     /// of the loop early costs nothing more. Local symbolic links to folders are reported but not followed.
     ///
     /// ```swift
-    /// for try await step in fuse.walk("data/run1") {
+    /// for try await step in try fuse.walk("data/run1") {
     ///     print(step.folder, step.subfolders.map(\.name), step.files.map(\.name))
     /// }
     /// ```
     ///
     /// - Parameter folder: The logical folder to start from.
     /// - Returns: The steps, the starting folder first, subfolders in sorted order.
-    public func walk(_ folder: String) -> FolderWalk {
-        FolderWalk(fuse: self, root: folder)
+    /// - Throws: ``AzFuseError/Code/invalidArgument`` if `folder` is not a valid logical path; errors while listing
+    ///   are thrown by the iteration.
+    public func walk(_ folder: String) throws -> FolderWalk {
+        _ = try resolve(folder)
+        return FolderWalk(fuse: self, root: folder)
     }
 
     private func listBlobs(
@@ -97,7 +100,7 @@ extension AzFuse {
                     continue
                 }
                 listing.entries.append(
-                    DirectoryEntry(
+                    FolderEntry(
                         path: Self.join(base, name), name: name, kind: .file, size: properties.size,
                         lastModified: properties.lastModified))
             case .prefix(let fullName):
@@ -107,7 +110,7 @@ extension AzFuse {
                     continue
                 }
                 listing.entries.append(
-                    DirectoryEntry(path: Self.join(base, folderName), name: folderName, kind: .directory))
+                    FolderEntry(path: Self.join(base, folderName), name: folderName, kind: .folder))
             }
         }
         listing.entries += pendingEntries(under: blob, base: base, recursive: recursive, listed: listing.entries)
@@ -131,23 +134,23 @@ extension AzFuse {
     /// Files written but still waiting for their upload, which the service does not list yet: with their local size
     /// and time, or (not recursive) as the subfolders that hold them.
     private func pendingEntries(
-        under folder: BlobTarget, base: String, recursive: Bool, listed: [DirectoryEntry]
-    ) -> [DirectoryEntry] {
+        under folder: BlobTarget, base: String, recursive: Bool, listed: [FolderEntry]
+    ) -> [FolderEntry] {
         var known = Set(listed.map { "\($0.kind)/\($0.name)" })
-        var entries: [DirectoryEntry] = []
+        var entries: [FolderEntry] = []
         for relative in uploads.pendingUploads.relativeNames(under: folder).sorted() {
             let components = relative.split(separator: "/", maxSplits: 1)
             if !recursive && components.count > 1 {
                 let name = String(components[0])
                 guard known.insert("directory/\(name)").inserted else { continue }
-                entries.append(DirectoryEntry(path: Self.join(base, name), name: name, kind: .directory))
+                entries.append(FolderEntry(path: Self.join(base, name), name: name, kind: .folder))
                 continue
             }
             guard known.insert("file/\(relative)").inserted else { continue }
             var status = stat()
             let cached = stat(folder.cachePath + "/" + relative, &status) == 0
             entries.append(
-                DirectoryEntry(
+                FolderEntry(
                     path: Self.join(base, relative), name: relative, kind: .file,
                     size: cached ? Int64(status.st_size) : nil,
                     lastModified: cached ? Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec)) : nil))
@@ -166,13 +169,13 @@ extension AzFuse {
         base == "/" ? "/" + name : base + "/" + name
     }
 
-    private static func listLocal(_ folder: String, base: String, recursive: Bool) throws -> [DirectoryEntry] {
+    private static func listLocal(_ folder: String, base: String, recursive: Bool) throws -> [FolderEntry] {
         switch localKind(of: folder) {
-        case .directory?: break
+        case .folder?: break
         case .file?: throw AzFuseError(.invalidArgument, "this is a file, not a folder", path: base)
         case nil: throw AzFuseError(.notFound, "there is no such folder", path: base)
         }
-        var entries: [DirectoryEntry] = []
+        var entries: [FolderEntry] = []
         var pending = [""]
         while let relativeFolder = pending.popLast() {
             let names: [String]
@@ -197,8 +200,8 @@ extension AzFuse {
                     continue
                 }
                 entries.append(
-                    DirectoryEntry(
-                        path: join(base, relative), name: relative, kind: isDirectory ? .directory : .file,
+                    FolderEntry(
+                        path: join(base, relative), name: relative, kind: isDirectory ? .folder : .file,
                         size: isDirectory ? nil : Int64(status.st_size),
                         lastModified: isDirectory ? nil : Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec))))
             }

@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-extension AzFuse {
+extension AzFuseClient {
     /// Runs `body` with write-behind uploads: a completed write of a mapped path is queued and the writer moves on.
     ///
     /// ```swift
@@ -13,7 +13,7 @@ extension AzFuse {
     /// }   // returns once every upload started inside has committed; throws if any failed
     /// ```
     ///
-    /// - The scope covers every write in `body` and in the tasks it creates, through any ``AzFuse`` instance.
+    /// - The scope covers every write in `body` and in the tasks it creates, through any ``AzFuseClient`` instance.
     /// - Each queued file is recorded in a journal under `<cache folder>/.azfuse/uploads/` before the writer moves
     ///   on, so a crash loses nothing: the first scope of a new instance on the same cache starts uploading what
     ///   earlier processes left, in the background (newest content only, under a lease so that a late request of

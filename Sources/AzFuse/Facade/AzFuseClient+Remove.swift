@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-extension AzFuse {
+extension AzFuseClient {
     /// How many blobs ``removeTree(_:progress:)`` deletes at once.
     static let removalParallelism = 16
 
@@ -21,7 +21,7 @@ extension AzFuse {
     public func remove(_ path: String) async throws {
         let resolved = try resolve(path)
         guard let blob = resolved.blob else {
-            if Self.localKind(of: resolved.path) == .directory {
+            if Self.localKind(of: resolved.path) == .folder {
                 throw AzFuseError(.invalidArgument, "this is a folder; use removeTree (azfuse rmtree)", path: path)
             }
             guard unlink(resolved.path) == 0 else { throw AzFuseError.fileSystem("removing the file", path: path) }

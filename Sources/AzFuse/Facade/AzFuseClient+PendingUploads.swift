@@ -1,6 +1,6 @@
 import Foundation
 
-extension AzFuse {
+extension AzFuseClient {
     /// Lists every file written through AzFuse whose content is not uploaded yet, in the journals of every mount's
     /// cache folder: queued in a live process, abandoned by a dead one, failed, parked or rejected.
     ///

@@ -4,13 +4,13 @@ import Foundation
 ///
 /// For a mapped folder a file is a blob and a subfolder is a blob name prefix (a "virtual directory"); for a local
 /// folder they are what the file system holds.
-public struct DirectoryEntry: Sendable, Hashable {
+public struct FolderEntry: Sendable, Hashable {
     /// Whether an entry is a file or a folder.
     public enum Kind: String, Sendable, Hashable {
         /// A file (a blob, for mapped paths).
         case file
         /// A folder (a blob name prefix, for mapped paths).
-        case directory
+        case folder
     }
 
     /// The logical path: the listed folder as the caller spelled it, joined with ``name``. Never a blob name.
@@ -41,5 +41,5 @@ public struct DirectoryEntry: Sendable, Hashable {
     }
 
     /// Whether the entry is a folder.
-    public var isDirectory: Bool { kind == .directory }
+    public var isFolder: Bool { kind == .folder }
 }

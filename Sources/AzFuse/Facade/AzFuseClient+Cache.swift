@@ -1,6 +1,6 @@
 import Foundation
 
-extension AzFuse {
+extension AzFuseClient {
     /// Downloads every mapped path that is not cached yet, in as few transfers as the scheduler chooses.
     ///
     /// Unmapped and already cached paths are skipped. Any sequence works, including lazy ones and generators (azfuse
@@ -94,7 +94,7 @@ extension AzFuse {
     }
 }
 
-extension AzFuse {
+extension AzFuseClient {
     /// What the transfer machinery has done so far (batches and files per engine, azcopy processes started).
     package func transferStatistics() async -> TransferStatistics {
         var statistics = await scheduler.statistics

@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-extension AzFuse {
+extension AzFuseClient {
     /// Whether a file or folder exists.
     ///
     /// For a mapped path the service decides: a blob is a file, a blob name prefix with blobs below it is a folder.
@@ -40,9 +40,9 @@ extension AzFuse {
     /// - Parameter path: A logical path.
     /// - Returns: `true` for a folder.
     /// - Throws: ``AzFuseError`` naming the path when the service cannot be asked.
-    public func isDirectory(_ path: String) async throws -> Bool {
+    public func isFolder(_ path: String) async throws -> Bool {
         let resolved = try resolve(path)
-        guard let blob = resolved.blob else { return Self.localKind(of: resolved.path) == .directory }
+        guard let blob = resolved.blob else { return Self.localKind(of: resolved.path) == .folder }
         return try await isBlobFolder(blob, path: path)
     }
 
@@ -222,14 +222,14 @@ extension AzFuse {
         }
     }
 
-    /// What is at a local path (following symbolic links): a regular file, a directory, or `nil` for nothing or
+    /// What is at a local path (following symbolic links): a regular file, a folder, or `nil` for nothing or
     /// anything else.
-    static func localKind(of path: String) -> DirectoryEntry.Kind? {
+    static func localKind(of path: String) -> FolderEntry.Kind? {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         switch status.st_mode & S_IFMT {
         case S_IFREG: return .file
-        case S_IFDIR: return .directory
+        case S_IFDIR: return .folder
         default: return nil
         }
     }

@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-extension AzFuse {
+extension AzFuseClient {
     /// Uploads any local file to the blob a logical path maps to, and puts the same content in that path's cache,
     /// so a later read sees it without downloading.
     ///
@@ -23,7 +23,7 @@ extension AzFuse {
     public func upload(localFile: String, to path: String) async throws {
         switch Self.localKind(of: localFile) {
         case .file?: break
-        case .directory?: throw AzFuseError(.invalidArgument, "this is a folder, not a file", path: localFile)
+        case .folder?: throw AzFuseError(.invalidArgument, "this is a folder, not a file", path: localFile)
         case nil: throw AzFuseError(.notFound, "there is no such file to upload", path: localFile)
         }
         let localFile = try checkedSource(localFile)
