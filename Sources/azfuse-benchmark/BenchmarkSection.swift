@@ -26,7 +26,8 @@ struct BenchmarkContext: Sendable {
     /// An instance whose mount `<work>/<name>/data` maps onto blobs under `<name>/` in the benchmark container, with
     /// its own cache folder `<work>/<name>/cache<cacheTag>`.
     /// A different `cacheTag` gives an instance with a cold cache of its own over the same blobs.
-    func makeFuse(_ name: String, cacheTag: String = "", transfer: TransferOptions = TransferOptions()) throws -> AzFuseClient
+    func makeFuse(_ name: String, cacheTag: String = "", transfer: TransferOptions = TransferOptions()) throws
+        -> AzFuseClient
     {
         try AzFuseClient(configuration: configuration(name, cacheTag: cacheTag, transfer: transfer))
     }

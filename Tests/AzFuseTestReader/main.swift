@@ -36,7 +36,8 @@ guard arguments.count == 1, let list = try? String(contentsOfFile: arguments[0],
 }
 let paths = list.split(separator: "\n").map(String.init)
 do {
-    let fuse = try AzFuseClient(configuration: try AzFuseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment))
+    let fuse = try AzFuseClient(
+        configuration: try AzFuseConfiguration.fromEnvironment(ProcessInfo.processInfo.environment))
     let lines = await fuse.withCurrent {
         await withTaskGroup(of: (String, Result<Data, any Error>).self) { group in
             for path in paths {

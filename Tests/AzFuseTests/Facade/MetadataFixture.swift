@@ -64,7 +64,8 @@ struct MetadataFixture {
                 ],
                 storageAccounts: ["main": account])
             return try await body(
-                MetadataFixture(emulator: emulator, client: client, fuse: try AzFuseClient(configuration: configuration)))
+                MetadataFixture(
+                    emulator: emulator, client: client, fuse: try AzFuseClient(configuration: configuration)))
         }
     }
 
