@@ -11,6 +11,10 @@ import Foundation
 ///   `flock`; after taking it, the cache file is checked again, so a file another process just fetched is not
 ///   fetched twice). Unrelated files never wait for each other.
 /// - Downloads land in a temporary file renamed into place, so a reader never sees a partial file.
+///
+/// The actor owns the instance's in-flight downloads (``DownloadFlights``): joining one is an actor hop, taken only
+/// on a miss. Hits never touch the actor: they are `nonisolated` reads of immutable configuration and the file
+/// system.
 actor CacheStore {
     /// What ``claim(_:report:)`` found for a chunk of `prepare`.
     private struct ClaimedFiles: Sendable {
@@ -23,7 +27,10 @@ actor CacheStore {
     private let options: TransferOptions
     /// Checks each cache folder at its first use by this instance.
     let rootGuard: CacheRootGuard
-    private let flights = SingleFlight<String, Void>()
+    /// The downloads in progress, by cache file, and who waits for each.
+    private var flights = DownloadFlights<CheckedContinuation<Void, any Error>>()
+    /// The task of each download in progress, by generation, so that one nobody waits for can be cancelled.
+    private var downloadTasks: [UInt64: Task<Void, Never>] = [:]
     /// Bounds the lock files held at once (one per miss in progress), so thousands of concurrent misses wait for a
     /// turn instead of failing with "too many open files".
     private let lockSlots = AsyncSemaphore(permits: DescriptorLimit.lockBudget)
@@ -85,7 +92,7 @@ actor CacheStore {
             throw CacheLayout.reservedPathError(path: reportedPath)
         }
         do {
-            try await flights.run(blob.cachePath) { [scheduler, lockSlots] in
+            try await shareDownload(blob.cachePath) { [scheduler, lockSlots] in
                 try await lockSlots.withPermit {
                     var checked = Set<String>()
                     try Self.verifyFolders(for: blob, checked: &checked)
@@ -98,6 +105,54 @@ actor CacheStore {
             }
         } catch let error as AzFuseError {
             throw Self.naming(error, path: reportedPath, cacheRoot: blob.cacheRoot)
+        }
+    }
+
+    /// Runs `download` for `key` unless a download of it is in progress, then waits for that download's outcome.
+    ///
+    /// A caller whose task is cancelled leaves at once with `CancellationError`; the download goes on for the
+    /// others and is cancelled when no caller is left.
+    func shareDownload(_ key: String, _ download: @escaping @Sendable () async throws -> Void) async throws {
+        let id = flights.makeID()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                guard !Task.isCancelled else { return continuation.resume(throwing: CancellationError()) }
+                guard case .start(let generation) = flights.join(key, waiter: id, continuation) else { return }
+                downloadTasks[generation] = Task {
+                    let outcome = await Self.outcome(of: download)
+                    self.finishDownload(key, generation: generation, outcome)
+                }
+            }
+        } onCancel: {
+            Task { await self.leaveDownload(key, waiter: id) }
+        }
+    }
+
+    /// The number of callers waiting for the download of `key` (for tests and diagnostics).
+    func waitingCallers(for key: String) -> Int { flights.waiterCount(key) }
+
+    /// The number of downloads in progress (for tests and diagnostics).
+    var downloadsInProgress: Int { flights.count }
+
+    private func leaveDownload(_ key: String, waiter id: UInt64) {
+        let action = flights.leave(key, waiter: id)
+        action.waiter?.resume(throwing: CancellationError())
+        if let generation = action.cancelGeneration { downloadTasks.removeValue(forKey: generation)?.cancel() }
+    }
+
+    private func finishDownload(_ key: String, generation: UInt64, _ outcome: Result<Void, any Error>) {
+        downloadTasks[generation] = nil
+        for waiter in flights.finish(key, generation: generation) { waiter.resume(with: outcome) }
+    }
+
+    /// The outcome of `download`, caught in a named function (the shape release builds compile correctly; see
+    /// Docs/KnownIssues.md).
+    private static func outcome(of download: @Sendable () async throws -> Void) async -> Result<Void, any Error> {
+        do {
+            try await download()
+            return .success(())
+        } catch {
+            return .failure(error)
         }
     }
 
