@@ -9,14 +9,16 @@
 /// 4. The blob name is the mount's normalized `remote` prefix joined with the rest of the path; the cache file is
 ///    the mount's cache folder joined with the rest of the path, and can never lie outside that folder.
 ///
-/// The rule table is immutable and `nonisolated`, so resolving a path never waits for the actor or touches the disk.
-actor PathResolver {
+/// A plain immutable value, not an actor: resolution is pure computation on a rule table fixed at creation, done on
+/// every call including cache hits, so it must never wait for an executor or touch the disk. State that changes over
+/// an instance's life (credentials and their tokens, issue 14) belongs to its own actor, not here.
+struct PathResolver: Sendable {
     /// The normalized mounts, in priority order.
-    nonisolated let rules: [MountRule]
+    let rules: [MountRule]
     /// Whether mounts apply at all.
-    nonisolated let isEnabled: Bool
+    let isEnabled: Bool
     /// The rules' prefixes in bytes, for ``cacheFileForHit(_:)``; empty when mounts do not apply.
-    nonisolated let hitPrefixes: [HitPrefix]
+    let hitPrefixes: [HitPrefix]
 
     /// The longest blob name Azure accepts, in characters.
     static let maximumBlobNameLength = 1024
@@ -53,7 +55,7 @@ actor PathResolver {
     ///
     /// - Returns: The cache file and its mount's cache folder, or `nil` when the path needs full resolution
     ///   (unmapped, not normalized, a mount's own folder, a reserved path, or the current directory cannot be read).
-    nonisolated func cacheFileForHit(_ path: String) -> HitPrefix.Hit? {
+    func cacheFileForHit(_ path: String) -> HitPrefix.Hit? {
         guard !hitPrefixes.isEmpty else { return nil }
         var path = path
         return path.withUTF8 { bytes in
@@ -71,7 +73,7 @@ actor PathResolver {
     /// - Returns: The resolution: a plain local file, or a blob and its cache file.
     /// - Throws: ``AzFuseError/Code/invalidArgument`` for an empty path or one containing a NUL byte,
     ///   ``AzFuseError/Code/pathOutsideMount`` if the blob name would be too long for Azure.
-    nonisolated func resolve(_ path: String, currentFolder: @autoclosure () -> String) throws -> ResolvedPath {
+    func resolve(_ path: String, currentFolder: @autoclosure () -> String) throws -> ResolvedPath {
         guard !path.isEmpty else {
             throw AzFuseError(.invalidArgument, "the path is empty; give a file path such as data/abc.txt")
         }
