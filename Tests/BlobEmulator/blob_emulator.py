@@ -65,6 +65,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="extra account (repeatable); devstoreaccount1 is always present")
     ap.add_argument("--log-file", help="append the JSON request log to this file")
     ap.add_argument("--verbose", action="store_true", help="print internal errors to stderr")
+    ap.add_argument("--exit-with-parent", action="store_true",
+                    help="stop when the process that started the emulator exits (for emulators shared by a test run)")
     args = ap.parse_args(argv)
     accounts: Dict[str, str] = {}
     for spec in args.account:
@@ -89,8 +91,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     emu.start()
     sys.stdout.write(json.dumps({"port": emu.port}) + "\n")
     sys.stdout.flush()
+    parent = os.getppid()
     while not stop.wait(0.5):
-        pass
+        if args.exit_with_parent and os.getppid() != parent:
+            break
     emu.stop()
     return 0
 

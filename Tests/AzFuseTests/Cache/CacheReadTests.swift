@@ -40,7 +40,7 @@ import Testing
         transfer: TransferOptions = TransferOptions(),
         _ body: (Fixture) async throws -> Result
     ) async throws -> Result {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             var account = client.account
             if let makeAccount { account = try makeAccount(emulator, account) }

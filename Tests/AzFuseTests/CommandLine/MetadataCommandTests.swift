@@ -27,7 +27,7 @@ import Testing
     }
 
     static func withSetup(_ body: (Setup) async throws -> Void) async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             let environment = try CrossProcessCacheTests.writeConfiguration(
                 emulator, container: client.account.containerName)

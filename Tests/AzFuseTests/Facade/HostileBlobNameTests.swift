@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func aPathUnderAnEarlierMountIsNotListedUnderALaterOne() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             let configuration = AzFuseConfiguration(
                 mounts: [

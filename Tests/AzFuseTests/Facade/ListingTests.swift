@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func listsLogicalPathsWithKindSizeAndTimeAcrossPages() async throws {
-        try await MetadataFixture.with { fixture in
+        try await MetadataFixture.with(ownEmulator: true) { fixture in
             try await Self.populate(fixture)
             try await fixture.emulator.setMaxListResults(2)
             try await fixture.emulator.clearRequests()

@@ -44,13 +44,16 @@ struct MetadataFixture {
         }
     }
 
-    /// Runs `body` with a fresh emulator, container and instance. `makeAccount` may change the instance's
+    /// Runs `body` with a fresh container and instance, on the calling suite's shared emulator (or an emulator of its
+    /// own with `ownEmulator`, for a test that changes emulator settings). `makeAccount` may change the instance's
     /// credentials (the fixture's own client keeps the account key).
     static func with<Result>(
         account makeAccount: ((StorageAccount) throws -> StorageAccount)? = nil,
+        ownEmulator: Bool = false,
+        suite: String = #fileID,
         _ body: (MetadataFixture) async throws -> Result
     ) async throws -> Result {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.with(ownEmulator: ownEmulator, suite: suite) { emulator in
             let client = try await emulator.makeClient()
             let account = try makeAccount?(client.account) ?? client.account
             let configuration = AzFuseConfiguration(

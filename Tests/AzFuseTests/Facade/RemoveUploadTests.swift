@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func removeTreeDeletesEveryBlobBelowTheFolderOnly() async throws {
-        try await MetadataFixture.with { fixture in
+        try await MetadataFixture.with(ownEmulator: true) { fixture in
             for index in 0..<40 { try await fixture.putBlob("azfuse_data/tree/\(index % 4)/f\(index).txt", "x") }
             try await fixture.putBlob("azfuse_data/tree.txt", "sibling")
             try await fixture.putBlob("azfuse_data/treetop/keep.txt", "keep")

@@ -66,6 +66,9 @@ struct BlobEmulator: Sendable {
 
     /// The emulator's TCP port.
     let port: Int
+    /// For an emulator shared by a suite: the container this handle's test owns. Faults are scoped to it and the
+    /// request log and held-request count cover only its requests; `nil` for an emulator of the test's own.
+    var scope: String? = nil
     /// A scratch directory for the test's local files, removed afterwards.
     let scratchDirectory: String
 
@@ -86,6 +89,35 @@ struct BlobEmulator: Sendable {
         return try await body(BlobEmulator(port: port, scratchDirectory: scratch))
     }
 
+    /// Runs `body` with the emulator shared by the tests of one suite (one emulator process per `suite`, started on
+    /// first use, stopped when the test process exits), and a scratch directory of its own.
+    ///
+    /// Tests sharing an emulator keep apart by container: the handle's ``scope`` is the container its
+    /// ``account(container:sasToken:key:)`` and ``makeClient(configuration:)`` use, faults it injects apply only to
+    /// that container, and its request log and held-request count cover only that container's requests. Settings
+    /// (``setMaxListResults(_:)``) apply to every container, so tests that change them use ``withEmulator(_:)``.
+    ///
+    /// - Parameter suite: Which shared emulator: by default one per test file, so suites still run in parallel
+    ///   against separate processes.
+    static func withSharedEmulator<Result>(
+        suite: String = #fileID, _ body: (BlobEmulator) async throws -> Result
+    ) async throws -> Result {
+        let port = try await SharedEmulators.registry.port(for: suite)
+        let scope = "c\(UInt32.random(in: 0...UInt32.max))"
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("azfuse-client-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        return try await body(BlobEmulator(port: port, scope: scope, scratchDirectory: scratch.path))
+    }
+
+    /// Runs `body` with the suite's shared emulator, or with an emulator of its own when `ownEmulator` is set (a
+    /// test that changes settings, say).
+    static func with<Result>(
+        ownEmulator: Bool, suite: String, _ body: (BlobEmulator) async throws -> Result
+    ) async throws -> Result {
+        ownEmulator ? try await withEmulator(body) : try await withSharedEmulator(suite: suite, body)
+    }
+
     /// The emulator script: `AZFUSE_BLOB_EMULATOR` if set, else `Tests/BlobEmulator/blob_emulator.py` in this package.
     static func scriptPath(filePath: String = #filePath) -> String {
         if let override = ProcessInfo.processInfo.environment["AZFUSE_BLOB_EMULATOR"], !override.isEmpty {
@@ -97,12 +129,14 @@ struct BlobEmulator: Sendable {
     }
 
     /// An account for a fresh, not yet created container, authenticated with `credential`.
-    func account(container: String = "c\(UInt32.random(in: 0...UInt32.max))", sasToken: String? = nil, key: Bool = true)
-        -> StorageAccount
-    {
+    ///
+    /// - Parameter container: The container; by default the handle's own (``scope``) for a shared emulator, else a
+    ///   fresh random name.
+    func account(container: String? = nil, sasToken: String? = nil, key: Bool = true) -> StorageAccount {
         StorageAccount(
-            accountName: Self.accountName, containerName: container, accountKey: key ? Self.accountKey : nil,
-            sasToken: sasToken, endpoint: endpoint)
+            accountName: Self.accountName,
+            containerName: container ?? scope ?? "c\(UInt32.random(in: 0...UInt32.max))",
+            accountKey: key ? Self.accountKey : nil, sasToken: sasToken, endpoint: endpoint)
     }
 
     /// A Shared Key client for a newly created container, with tiny retry delays.
@@ -119,6 +153,8 @@ struct BlobEmulator: Sendable {
 
     /// Adds a fault rule.
     func inject(_ fault: Fault) async throws {
+        var fault = fault
+        fault.container = fault.container ?? scope
         _ = try await control("POST", "faults", body: try JSONEncoder().encode(fault))
     }
 
@@ -135,6 +171,7 @@ struct BlobEmulator: Sendable {
 
     /// Caps List Blobs pages at `count` entries, so a short listing spans several pages.
     func setMaxListResults(_ count: Int) async throws {
+        guard scope == nil else { throw EmulatorError("settings apply to every container: use withEmulator") }
         _ = try await control("POST", "settings", body: Data(#"{"maxListResults": \#(count)}"#.utf8))
     }
 
@@ -170,7 +207,8 @@ struct BlobEmulator: Sendable {
     }
 
     private func control(_ method: String, _ resource: String, body: Data? = nil) async throws -> Data {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/__emulator/\(resource)")!)
+        let scoped = scope.map { "?container=\($0)" } ?? ""
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/__emulator/\(resource)\(scoped)")!)
         request.httpMethod = method
         request.httpBody = body
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
@@ -193,12 +231,38 @@ struct EmulatorError: Error, CustomStringConvertible {
     }
 }
 
+/// The emulators shared by suites, one per key, each started once and left running until the test process exits.
+private actor SharedEmulators {
+    static let registry = SharedEmulators()
+
+    private var started: [String: Task<Int, any Error>] = [:]
+    /// The running processes, kept so they are not reaped; each exits with the test process.
+    private var processes: [EmulatorProcess] = []
+
+    func port(for suite: String) async throws -> Int {
+        if let task = started[suite] { return try await task.value }
+        let task = Task { try await self.start() }
+        started[suite] = task
+        return try await task.value
+    }
+
+    private func start() async throws -> Int {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "azfuse-shared-emulator-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let process = try EmulatorProcess(
+            script: BlobEmulator.scriptPath(), dataDirectory: data.path, exitsWithParent: true)
+        processes.append(process)
+        return try await process.readPort()
+    }
+}
+
 /// The emulator child process, spawned with `posix_spawn` (Foundation's `Process` cannot be killed reliably here).
 private final class EmulatorProcess: Sendable {
     let pid: pid_t
     private let output: Int32
 
-    init(script: String, dataDirectory: String) throws {
+    init(script: String, dataDirectory: String, exitsWithParent: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: script) else {
             throw EmulatorError("blob emulator script not found at \(script); set AZFUSE_BLOB_EMULATOR")
         }
@@ -219,7 +283,9 @@ private final class EmulatorProcess: Sendable {
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let arguments = ["python3", script, "--port", "0", "--data-dir", dataDirectory]
+        let arguments =
+            ["python3", script, "--port", "0", "--data-dir", dataDirectory]
+            + (exitsWithParent ? ["--exit-with-parent"] : [])
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var child: pid_t = 0

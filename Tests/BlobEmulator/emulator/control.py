@@ -8,6 +8,7 @@ need no authorization and are not written to the request log.
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 from typing import Any
 
 from .common import DEFAULT_VERSION, MAX_LIST_RESULTS, MAX_SMALL_BODY
@@ -21,6 +22,9 @@ class ControlMixin:
         emu = self.server.emulator
         path = raw_path.rstrip("/")
         method = self.command
+        # `?container=NAME` scopes faults, delayed and requests to one container, for tests sharing an emulator.
+        scope = next((unquote(v) for k, _, v in (p.partition("=") for p in raw_query.split("&")) if k == "container"),
+                     None)
         self.resp_version = DEFAULT_VERSION
 
         def json_body() -> Any:
@@ -45,29 +49,27 @@ class ControlMixin:
                 self._send_json(201, out if isinstance(spec, list) else out[0])
                 return
             if method == "DELETE":
-                emu.faults.clear()
+                emu.faults.clear(scope)
                 self._send_bytes(204, {})
                 return
             if method == "GET":
                 with emu.faults.lock:
-                    rules = [r.to_json() for r in emu.faults.rules]
+                    rules = [r.to_json() for r in emu.faults.rules if scope is None or r.container == scope]
                 self._send_json(200, rules)
                 return
         elif path == "/__emulator/delayed":
             if method == "GET":
-                with emu.faults.lock:
-                    count = emu.faults.delaying
-                self._send_json(200, {"count": count})
+                self._send_json(200, {"count": emu.faults.delayed(scope)})
                 return
         elif path == "/__emulator/requests":
             if method == "GET":
-                emu.request_log.wait_idle(2.0)
+                emu.request_log.wait_idle(2.0, scope)
                 self._send_bytes(200, {"Content-Type": "application/x-ndjson"},
-                                 emu.request_log.dump().encode("utf-8"))
+                                 emu.request_log.dump(scope).encode("utf-8"))
                 return
             if method == "DELETE":
-                emu.request_log.wait_idle(2.0)
-                emu.request_log.clear()
+                emu.request_log.wait_idle(2.0, scope)
+                emu.request_log.clear(scope)
                 self._send_bytes(204, {})
                 return
         elif path == "/__emulator/accounts":

@@ -9,7 +9,7 @@ any number of latency rules) and returns them in order. The handler applies them
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 
 class FaultRule:
@@ -80,6 +80,7 @@ class Faults:
         self.rules: List[FaultRule] = []
         self.next_id = 1
         self.delaying = 0  # requests sleeping in a latency rule now (GET /__emulator/delayed)
+        self.delaying_by_container: Dict[Optional[str], int] = {}  # the same, per container (?container=)
 
     def add(self, spec: Dict[str, Any]) -> FaultRule:
         with self.lock:
@@ -88,9 +89,23 @@ class Faults:
             self.rules.append(rule)
             return rule
 
-    def clear(self) -> None:
+    def clear(self, container: Optional[str] = None) -> None:
+        """Removes every rule, or only the rules scoped to `container`."""
         with self.lock:
-            self.rules.clear()
+            if container is None:
+                self.rules.clear()
+            else:
+                self.rules = [r for r in self.rules if r.container != container]
+
+    def delayed(self, container: Optional[str] = None) -> int:
+        """Requests held by a latency rule now, all or those for `container`."""
+        with self.lock:
+            return self.delaying if container is None else self.delaying_by_container.get(container, 0)
+
+    def hold(self, container: Optional[str], change: int) -> None:
+        with self.lock:
+            self.delaying += change
+            self.delaying_by_container[container] = self.delaying_by_container.get(container, 0) + change
 
     def take(self, method, account, container, blob, operation) -> List[FaultRule]:
         """Consume one use of every matching rule (first matching status/truncate rule, all latency rules)."""

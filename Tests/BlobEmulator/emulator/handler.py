@@ -19,7 +19,7 @@ import struct
 import time
 import uuid
 from typing import TYPE_CHECKING, Any, Dict, Optional
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .body import BodyReader
 from .common import (CHUNK, DEFAULT_VERSION, ERROR_DRAIN_LIMIT, SERVER_HEADER, _CONTAINER_RE, _HOST_ACCOUNT_RE,
@@ -106,8 +106,12 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
         self.resp_version = DEFAULT_VERSION
         emu = self.server.emulator
         control = self.path.startswith("/__emulator")
+        # The container as the path names it (path-style URLs), so a test sharing the emulator can wait for its own
+        # requests only (GET /__emulator/requests?container=).
+        segments = self.path.split("?", 1)[0].split("/")
+        in_flight_key = unquote(segments[2]) if not control and len(segments) > 2 and segments[2] else None
         if not control:
-            emu.request_log.begin()
+            emu.request_log.begin(in_flight_key)
         try:
             try:
                 length = self._content_length()
@@ -158,7 +162,7 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
                 try:
                     self._log()
                 finally:
-                    emu.request_log.end()
+                    emu.request_log.end(in_flight_key)
 
     def _content_length(self) -> int:
         te = self.headers.get("Transfer-Encoding")
@@ -364,13 +368,11 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
         rules = emu.faults.take(method, account, container, blob, operation)
         for rule in rules:
             if rule.latency_ms:
-                with emu.faults.lock:
-                    emu.faults.delaying += 1
+                emu.faults.hold(container, +1)
                 try:
                     time.sleep(rule.latency_ms / 1000.0)
                 finally:
-                    with emu.faults.lock:
-                        emu.faults.delaying -= 1
+                    emu.faults.hold(container, -1)
         for rule in rules:
             if rule.drop_after is not None:
                 # A dropped connection: read part of the request body, then reset the socket with no response.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .common import REQUEST_LOG_LIMIT
 
@@ -19,43 +19,51 @@ class RequestLog:
     def __init__(self, log_file: Optional[str]):
         self.lock = threading.Lock()
         self.idle = threading.Condition(self.lock)
-        self.in_flight = 0  # requests started but not yet logged
-        self.entries: List[str] = []
+        self.in_flight: Dict[Optional[str], int] = {}  # requests started but not yet logged, per container
+        self.entries: List[Tuple[Optional[str], str]] = []  # (container, JSON line)
         self.log_file = log_file
         self._fh = open(log_file, "a", encoding="utf-8") if log_file else None
 
-    def begin(self) -> None:
+    def begin(self, container: Optional[str] = None) -> None:
         with self.lock:
-            self.in_flight += 1
+            self.in_flight[container] = self.in_flight.get(container, 0) + 1
 
-    def end(self) -> None:
+    def end(self, container: Optional[str] = None) -> None:
         with self.lock:
-            self.in_flight -= 1
-            if self.in_flight == 0:
+            self.in_flight[container] -= 1
+            if self.in_flight[container] == 0:
+                del self.in_flight[container]
                 self.idle.notify_all()
 
-    def wait_idle(self, timeout: float) -> None:
-        """A client may read its response before the server thread logged it; wait (bounded) for that."""
+    def wait_idle(self, timeout: float, container: Optional[str] = None) -> None:
+        """A client may read its response before the server thread logged it; wait (bounded) for that, for every
+        request or only for those of `container`."""
         with self.lock:
-            self.idle.wait_for(lambda: self.in_flight == 0, timeout=timeout)
+            self.idle.wait_for(lambda: not self.in_flight if container is None else container not in self.in_flight,
+                               timeout=timeout)
 
     def add(self, entry: Dict[str, Any]) -> None:
         line = json.dumps(entry, ensure_ascii=False)
         with self.lock:
-            self.entries.append(line)
+            self.entries.append((entry.get("container"), line))
             if len(self.entries) > REQUEST_LOG_LIMIT:
                 del self.entries[: len(self.entries) - REQUEST_LOG_LIMIT]
             if self._fh:
                 self._fh.write(line + "\n")
                 self._fh.flush()
 
-    def dump(self) -> str:
+    def dump(self, container: Optional[str] = None) -> str:
+        """Every logged request, or only those for `container`, one JSON line each."""
         with self.lock:
-            return "".join(line + "\n" for line in self.entries)
+            return "".join(line + "\n" for c, line in self.entries if container is None or c == container)
 
-    def clear(self) -> None:
+    def clear(self, container: Optional[str] = None) -> None:
+        """Forgets every logged request, or only those for `container`."""
         with self.lock:
-            self.entries.clear()
+            if container is None:
+                self.entries.clear()
+            else:
+                self.entries = [e for e in self.entries if e[0] != container]
 
     def close(self) -> None:
         with self.lock:
