@@ -65,17 +65,17 @@ extension BlobNamespace {
     /// Files written but still waiting for their upload, which the service does not list yet: with their local size
     /// and time, or (not recursive) as the subfolders that hold them.
     private func pendingEntries(base: String, recursive: Bool, listed: [FolderEntry]) -> [FolderEntry] {
-        var known = Set(listed.map { "\($0.kind)/\($0.name)" })
+        var known = Set(listed.map { Self.key($0.kind, $0.name) })
         var entries: [FolderEntry] = []
         for relative in pendingUploads.relativeNames(under: blob).sorted() {
             let components = relative.split(separator: "/", maxSplits: 1)
             if !recursive && components.count > 1 {
                 let name = String(components[0])
-                guard known.insert("directory/\(name)").inserted else { continue }
+                guard known.insert(Self.key(.folder, name)).inserted else { continue }
                 entries.append(FolderEntry(path: FolderListing.join(base, name), name: name, kind: .folder))
                 continue
             }
-            guard known.insert("file/\(relative)").inserted else { continue }
+            guard known.insert(Self.key(.file, relative)).inserted else { continue }
             var status = stat()
             let cached = stat(blob.cachePath + "/" + relative, &status) == 0
             entries.append(
@@ -85,5 +85,10 @@ extension BlobNamespace {
                     lastModified: cached ? Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec)) : nil))
         }
         return entries
+    }
+
+    /// An entry's kind and name, to tell a pending entry the service already listed.
+    private static func key(_ kind: FolderEntry.Kind, _ name: String) -> String {
+        "\(kind)/\(name)"
     }
 }
