@@ -41,39 +41,34 @@ actor CacheStore {
         self.rootGuard = CacheRootGuard(roots: cacheRoots)
     }
 
-    /// The local file to read for a resolved path: the path itself when unmapped, else its cache file, downloaded
-    /// first on a miss.
-    nonisolated func fileForReading(_ resolved: ResolvedPath) async throws -> String {
-        guard let blob = resolved.blob else { return resolved.path }
-        try checkRoot(of: blob, reportedPath: resolved.path)
+    /// The cache file of `blob`, downloaded first on a miss.
+    nonisolated func fileForReading(_ blob: BlobTarget, reportedPath: String) async throws -> String {
+        try checkRoot(of: blob, reportedPath: reportedPath)
         if Self.isRegularFile(blob.cachePath) { return blob.cachePath }
-        try await ensureCached(blob, reportedPath: resolved.path)
+        try await ensureCached(blob, reportedPath: reportedPath)
         return blob.cachePath
     }
 
-    /// Opens the local file for a resolved path for reading, downloading a mapped file first on a miss.
+    /// Opens the cache file of `blob` for reading, downloading it first on a miss.
     ///
     /// A hit costs one `open`: the cache file is opened directly, and only `ENOENT` leads to a download.
     ///
     /// - Returns: A descriptor the caller must close.
-    nonisolated(nonsending) func openForReading(_ resolved: ResolvedPath) async throws -> Int32 {
-        let path = resolved.blob?.cachePath ?? resolved.path
-        if let blob = resolved.blob { try checkRoot(of: blob, reportedPath: resolved.path) }
+    nonisolated(nonsending) func openForReading(_ blob: BlobTarget, reportedPath: String) async throws -> Int32 {
+        let path = blob.cachePath
+        try checkRoot(of: blob, reportedPath: reportedPath)
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor >= 0 { return descriptor }
         let code = errno
-        guard let blob = resolved.blob else {
-            throw AzFuseError.fileSystem("opening for reading", path: resolved.path, errno: code)
-        }
         // ENOTDIR: a folder on the way to the cache file is a file, so the file is not cached either.
         guard code == ENOENT || code == ENOTDIR else {
             throw Self.naming(
                 AzFuseError.fileSystem("opening the cache file for reading", path: path, errno: code),
-                path: resolved.path, cacheRoot: blob.cacheRoot)
+                path: reportedPath, cacheRoot: blob.cacheRoot)
         }
-        try await ensureCached(blob, reportedPath: resolved.path)
+        try await ensureCached(blob, reportedPath: reportedPath)
         let downloaded = open(path, O_RDONLY | O_CLOEXEC)
-        guard downloaded >= 0 else { throw AzFuseError.fileSystem("opening the downloaded file", path: resolved.path) }
+        guard downloaded >= 0 else { throw AzFuseError.fileSystem("opening the downloaded file", path: reportedPath) }
         return downloaded
     }
 

@@ -32,26 +32,9 @@ extension AzFuseClient {
     /// - Parameter paths: Logical paths of files or folders.
     /// - Throws: ``AzFuseError`` naming a path whose cache could not be removed.
     public func clearCache(_ paths: some Sequence<String>) async throws {
-        let targets = try paths.compactMap { path in try resolve(path).blob.map { (path: path, blob: $0) } }
+        let namespaces = try paths.map { try namespace(for: $0) }
         try await BlockingIO.run {
-            for (path, blob) in targets {
-                // A symbolic link planted in the cache folder must not make clearing remove files elsewhere.
-                try SafePath.naming(path) {
-                    if blob.relativePath.isEmpty {
-                        try SafePath.verifyCacheRoot(blob.cacheRoot, create: false)
-                    } else {
-                        try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot, createRoot: false)
-                    }
-                }
-                if blob.relativePath.isEmpty {
-                    let contents = (try? FileManager.default.contentsOfDirectory(atPath: blob.cachePath)) ?? []
-                    for name in contents where name != CacheLayout.internalFolderName {
-                        try Self.remove(blob.cachePath + "/" + name, reportedPath: path)
-                    }
-                } else if !CacheLayout.isInternal(relativePath: blob.relativePath) {
-                    try Self.remove(blob.cachePath, reportedPath: path)
-                }
-            }
+            for namespace in namespaces { try namespace.clearCache() }
         }
     }
 
@@ -67,8 +50,7 @@ extension AzFuseClient {
     ///
     /// - Parameter path: A logical path.
     public func isCached(_ path: String) throws -> Bool {
-        let resolved = try resolve(path)
-        return CacheStore.isRegularFile(resolved.blob?.cachePath ?? resolved.path)
+        try namespace(for: path).isCached
     }
 
     /// The local file that holds (or will hold) a path's content: the cache file of a mapped path, else the path
@@ -76,21 +58,7 @@ extension AzFuseClient {
     ///
     /// - Parameter path: A logical path.
     public func cachePath(for path: String) throws -> String {
-        let resolved = try resolve(path)
-        return resolved.blob?.cachePath ?? resolved.path
-    }
-
-    private static func remove(_ cachePath: String, reportedPath: String) throws {
-        do {
-            try FileManager.default.removeItem(atPath: cachePath)
-        } catch CocoaError.fileNoSuchFile {
-            return
-        } catch {
-            guard FileManager.default.fileExists(atPath: cachePath) else { return }
-            throw AzFuseError(
-                .fileSystem, "could not remove the cached copy \(cachePath): \(error.localizedDescription)",
-                path: reportedPath)
-        }
+        try namespace(for: path).cachePath
     }
 }
 

@@ -41,57 +41,8 @@ extension AzFuseClient {
                 .invalidArgument, "a lease lasts 15 to 60 seconds, not \(duration); AzFuse renews it while you hold it",
                 path: path)
         }
-        let resolved = try resolve(path)
-        guard let blob = resolved.blob else {
-            let lock = try FileLock(path: resolved.path)
-            try await Self.retryWhileHeld(path: path, timeout: timeout) { try lock.tryLock() }
-            defer { lock.unlock() }
-            return try await body()
-        }
-        let client = try client(for: blob)
-        let id = UUID().uuidString.lowercased()
-        let seconds = Int(duration.components.seconds)
-        var created = false
-        try await Self.retryWhileHeld(path: path, timeout: timeout) {
-            while true {
-                do {
-                    try await client.acquireLease(on: blob.blobName, id: id, seconds: seconds)
-                    return true
-                } catch let error as AzFuseError where error.code == .notFound && !created {
-                    created = true
-                    _ = try await naming(path) { try await client.createEmptyBlobIfMissing(blob.blobName) }
-                } catch let error as AzFuseError where Self.isHeldByAnother(error) {
-                    return false
-                } catch var error as AzFuseError {
-                    error.path = path
-                    throw error
-                }
-            }
-        }
-        let outcome: Result<Value, any Error>
-        let lost: AzFuseError?
-        (outcome, lost) = await withTaskGroup(of: AzFuseError?.self, isolation: isolation) { group in
-            group.addTask { await Self.renew(client: client, blobName: blob.blobName, id: id, every: duration / 3) }
-            let outcome: Result<Value, any Error>
-            do {
-                outcome = .success(try await body())
-            } catch {
-                outcome = .failure(error)
-            }
-            group.cancelAll()
-            return (outcome, await group.next() ?? nil)
-        }
-        await Task.detached { try? await client.releaseLease(on: blob.blobName, id: id) }.value
-        let value = try outcome.get()
-        if var lost {
-            lost.message =
-                "the lease could not be renewed while the body ran, so another holder may have had it: "
-                + lost.message
-            lost.code = .conflict
-            lost.path = path
-            throw lost
-        }
-        return value
+        return try await namespace(for: path).withLease(
+            duration: duration, timeout: timeout, isolation: isolation, body)
     }
 
     /// Breaks the lease on a mapped path's blob at once, whoever holds it: for a holder that died with an infinite
@@ -103,54 +54,6 @@ extension AzFuseClient {
     /// - Throws: ``AzFuseError`` naming the path: ``AzFuseError/Code/notFound`` for a missing blob,
     ///   ``AzFuseError/Code/unsupported`` for an unmapped path.
     public func breakLease(on path: String) async throws {
-        let blob = try requireBlob(path, for: "breaking a lease")
-        try await naming(path) { try await client(for: blob).breakLease(on: blob.blobName) }
-    }
-
-    /// Calls `attempt` until it returns `true`, sleeping between attempts with growing, jittered delays, until
-    /// `timeout` has passed.
-    private static func retryWhileHeld(
-        path: String, timeout: Duration, isolation: isolated (any Actor)? = #isolation,
-        _ attempt: () async throws -> Bool
-    ) async throws {
-        let started = ContinuousClock.now
-        var delay = Duration.milliseconds(100)
-        while try await !attempt() {
-            let jittered = delay * Double.random(in: 0.5...1.0)
-            guard started.duration(to: .now) + jittered <= timeout else {
-                throw AzFuseError(
-                    .conflict,
-                    "another holder kept the lease for \(timeout); try later, or break it with 'azfuse break' if "
-                        + "its holder is stuck", path: path)
-            }
-            do {
-                try await Task.sleep(for: jittered)
-            } catch {
-                throw AzFuseError(.cancelled, "waiting for the lease was cancelled", path: path)
-            }
-            delay = min(delay * 2, .seconds(5))
-        }
-    }
-
-    private static func isHeldByAnother(_ error: AzFuseError) -> Bool {
-        error.code == .conflict
-            && ["LeaseAlreadyPresent", "LeaseIsBreakingAndCannotBeAcquired"].contains(error.azureErrorCode ?? "")
-    }
-
-    /// Renews the lease every `interval` until cancelled; returns the error that ended renewing, or `nil` when it
-    /// was cancelled.
-    private static func renew(client: BlobClient, blobName: String, id: String, every interval: Duration) async
-        -> AzFuseError?
-    {
-        while true {
-            do {
-                try await Task.sleep(for: interval)
-                try await client.renewLease(on: blobName, id: id)
-            } catch let error as AzFuseError where error.code != .cancelled {
-                return error
-            } catch {
-                return nil
-            }
-        }
+        try await namespace(for: path).breakLease()
     }
 }

@@ -138,7 +138,7 @@ public final class AzFuseClient: Sendable {
             if let hit = openCachedCopy(path) {
                 descriptor = hit
             } else {
-                descriptor = try await cacheStore.openForReading(try resolve(path))
+                descriptor = try await namespace(for: path).openForReading()
             }
             let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
             defer { Glibc.close(descriptor) }
@@ -163,8 +163,7 @@ public final class AzFuseClient: Sendable {
         if let descriptor = openCachedCopy(path) {
             return try await FileReader.readAll(descriptor, reportedPath: path)
         }
-        let resolved = try resolve(path)
-        return try await FileReader.readAll(try await cacheStore.openForReading(resolved), reportedPath: path)
+        return try await FileReader.readAll(try await namespace(for: path).openForReading(), reportedPath: path)
     }
 
     /// Opens the cache file of a mapped path if it is there: the hit path, with no ``ResolvedPath`` built.
@@ -215,7 +214,7 @@ public final class AzFuseClient: Sendable {
         let resolved = try resolve(path)
         switch mode {
         case .read:
-            return try await body(try await cacheStore.fileForReading(resolved))
+            return try await body(try await namespace(for: resolved).fileForReading())
         case .write:
             return try await commitWrite(resolved) { destination, permissions in
                 try await AtomicFileWriter.write(to: destination, permissions: permissions, body)

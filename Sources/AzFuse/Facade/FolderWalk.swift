@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The steps of a top-down folder walk, from ``AzFuseClient/walk(_:)`` or ``File/walk(_:)``: an `AsyncSequence` that lists
 /// one folder per step, as you iterate.
 public struct FolderWalk: AsyncSequence, Sendable {
@@ -31,19 +27,12 @@ public struct FolderWalk: AsyncSequence, Sendable {
             let listing = try await fuse.listing(folder)
             let entries = listing.entries
             let subfolders = entries.filter(\.isFolder)
-            for subfolder in subfolders.reversed() where try !isLocalSymbolicLink(subfolder.path) {
+            for subfolder in subfolders.reversed() where try !fuse.namespace(for: subfolder.path).isSymbolicLink() {
                 pending.append(subfolder.path)
             }
             return Step(
                 folder: folder, subfolders: subfolders, files: entries.filter { !$0.isFolder },
                 skippedBlobNames: listing.skippedBlobNames)
-        }
-
-        private func isLocalSymbolicLink(_ path: String) throws -> Bool {
-            let resolved = try fuse.resolve(path)
-            guard !resolved.isMapped else { return false }
-            var status = stat()
-            return lstat(resolved.path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
         }
     }
 

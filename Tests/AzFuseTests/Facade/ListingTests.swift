@@ -62,6 +62,21 @@ import Testing
         }
     }
 
+    @Test func aFolderHoldingBothUploadedAndPendingFilesIsListedOnce() async throws {
+        try await MetadataFixture.with { fixture in
+            let fuse = fixture.fuse
+            try await fixture.putBlob("azfuse_data/p/sub/uploaded.txt", "u")
+            let pending = try #require(try fuse.resolve(fixture.logical("p/sub/pending.txt")).blob)
+            fuse.uploads.pendingUploads.begin(pending, record: "/journal/pending.json")
+            defer { fuse.uploads.pendingUploads.end(record: "/journal/pending.json") }
+            let entries = try await fuse.list(fixture.logical("p"))
+            #expect(entries.map(\.name) == ["sub"], "\(entries)")
+            #expect(entries.map(\.kind) == [.folder])
+            let all = try await fuse.list(fixture.logical("p"), recursive: true)
+            #expect(all.map(\.name) == ["sub/pending.txt", "sub/uploaded.txt"])
+        }
+    }
+
     @Test func walkVisitsFoldersTopDown() async throws {
         try await MetadataFixture.with { fixture in
             try await Self.populate(fixture)
