@@ -104,7 +104,8 @@ struct BlobEmulator: Sendable {
     ) async throws -> Result {
         let port = try await SharedEmulators.registry.port(for: suite)
         let scope = "c\(UInt32.random(in: 0...UInt32.max))"
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("azfuse-client-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "azfuse-client-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         return try await body(BlobEmulator(port: port, scope: scope, scratchDirectory: scratch.path))
