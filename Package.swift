@@ -10,7 +10,12 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "AzFuseSystem",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
             name: "AzFuse",
+            dependencies: ["AzFuseSystem"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(

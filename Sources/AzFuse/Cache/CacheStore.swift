@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -301,7 +302,6 @@ actor CacheStore {
 
     /// Whether `path` is an existing regular file (one `stat`).
     static func isRegularFile(_ path: String) -> Bool {
-        var status = stat()
-        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        Syscall.kind(of: path) == .regular
     }
 }

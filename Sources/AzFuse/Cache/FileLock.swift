@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -47,17 +48,17 @@ final class FileLock: Sendable {
     /// reported as a problem with that cache folder (its path is the error's path), since the internal folder is
     /// AzFuse's business and the usual cause is a cache folder the process cannot write to.
     static func creationError(path: String, code: Int32) -> AzFuseError {
-        let reason = String(cString: strerror(code))
-        let kind: AzFuseError.Code = code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .fileSystem
+        let failure = AzFuseError(SystemCallError("open", path: path, code: code), doing: "creating the lock file")
         guard let internalFolder = path.range(of: "/" + CacheLayout.internalFolderName + "/", options: .backwards)
         else {
-            return AzFuseError(kind, "cannot create the lock file: \(reason)", path: path)
+            return failure
         }
         let cacheRoot = String(path[..<internalFolder.lowerBound])
         return AzFuseError(
-            kind,
-            "the cache folder \(cacheRoot) is not writable (creating a lock file in it failed: \(reason)); make it "
-                + "writable by this user, or point the mount's cache at a writable folder",
+            failure.code,
+            "the cache folder \(cacheRoot) is not writable (creating a lock file in it failed: "
+                + "\(SystemCallError("open", code: code).reason)); make it writable by this user, or point the mount's "
+                + "cache at a writable folder",
             path: cacheRoot, underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
     }
 
@@ -81,14 +82,9 @@ final class FileLock: Sendable {
     ///
     /// - Returns: `true` if this process now holds the lock.
     func tryLock() throws -> Bool {
-        while true {
-            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
-            switch errno {
-            case EWOULDBLOCK: return false
-            case EINTR: continue
-            default: throw AzFuseError.fileSystem("locking", path: path)
-            }
-        }
+        if Syscall.retryingInterrupts({ flock(descriptor, LOCK_EX | LOCK_NB) }) == 0 { return true }
+        guard errno == EWOULDBLOCK else { throw AzFuseError.fileSystem("locking", path: path) }
+        return false
     }
 
     /// Waits until the lock is free and takes it.

@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -16,12 +17,14 @@ enum FileReader {
     ///   - reportedPath: The logical path to name in errors.
     /// - Returns: The content.
     nonisolated(nonsending) static func readAll(_ descriptor: Int32, reportedPath: String) async throws -> Data {
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
+        let status: stat
+        do {
+            status = try Syscall.status(of: descriptor)
+        } catch {
             close(descriptor)
-            throw AzFuseError.fileSystem("reading the file size", path: reportedPath)
+            throw AzFuseError(error, doing: "reading the file size", path: reportedPath)
         }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
+        if FileKind(mode: status.st_mode) == .folder {
             close(descriptor)
             throw AzFuseError(.invalidArgument, "the path is a folder, not a file", path: reportedPath)
         }
@@ -42,16 +45,12 @@ enum FileReader {
     private static func readToEnd(_ descriptor: Int32, sizeHint size: Int, reportedPath: String) throws -> Data {
         guard size > 0 else { return Data() }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        var length = 0
-        while length < size {
-            let count = Glibc.read(descriptor, buffer + length, size - length)
-            if count < 0 {
-                if errno == EINTR { continue }
-                buffer.deallocate()
-                throw AzFuseError.fileSystem("reading", path: reportedPath)
-            }
-            if count == 0 { break }
-            length += count
+        let length: Int
+        do {
+            length = try Syscall.read(descriptor, into: UnsafeMutableRawBufferPointer(start: buffer, count: size))
+        } catch {
+            buffer.deallocate()
+            throw AzFuseError(error, doing: "reading", path: reportedPath)
         }
         return Data(bytesNoCopy: buffer, count: length, deallocator: .custom { pointer, _ in pointer.deallocate() })
     }

@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 import Synchronization
 
@@ -63,8 +64,7 @@ final class StagingArea: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         for name in names where root + "/" + name != own {
             let folder = root + "/" + name
-            var status = stat()
-            guard lstat(folder, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { continue }  // never a link
+            guard Syscall.kind(of: folder, followingLinks: false) == .folder else { continue }  // never a link
             guard let lock = try? FileLock(path: folder + "/owner.lock", create: false), (try? lock.tryLock()) == true
             else { continue }
             try? FileManager.default.removeItem(atPath: folder)

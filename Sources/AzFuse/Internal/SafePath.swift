@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -113,7 +114,8 @@ enum SafePath {
         guard let descriptor = try? openFile(path, inside: folder, flags: pathOnly) else { return false }
         defer { close(descriptor) }
         var status = stat()
-        return fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_uid == geteuid()
+        return fstat(descriptor, &status) == 0 && FileKind(mode: status.st_mode) == .regular
+            && status.st_uid == geteuid()
     }
 
     /// Opens `path`, strictly inside `folder`, without following symbolic links on the way or at the end
@@ -150,13 +152,11 @@ enum SafePath {
         guard file >= 0 else {
             let code = errno
             if code == ELOOP { throw linkError }
-            throw AzFuseError(
-                code == ENOENT ? .notFound : .fileSystem,
-                "could not open the file: \(String(cString: strerror(code)))", path: path)
+            throw AzFuseError(SystemCallError("openat", path: path, code: code), doing: "opening the file")
         }
         // With O_PATH, O_NOFOLLOW opens a final symbolic link itself instead of failing.
         var status = stat()
-        if fstat(file, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK {
+        if fstat(file, &status) == 0 && FileKind(mode: status.st_mode) == .symbolicLink {
             close(file)
             throw linkError
         }
@@ -264,7 +264,7 @@ enum SafePath {
             path += "/" + part
             var status = stat()
             guard lstat(path, &status) == 0 else { break }  // missing: created below by this user
-            if status.st_mode & S_IFMT == S_IFLNK {
+            if FileKind(mode: status.st_mode) == .symbolicLink {
                 try checkAncestor(status, path: path, isLink: true)
                 sawLink = true
             } else {
@@ -316,18 +316,16 @@ enum SafePath {
 
     /// The error for a folder that `open(O_NOFOLLOW | O_DIRECTORY)` refused.
     private static func openFailure(_ path: String, errno code: Int32, status: stat?) -> AzFuseError {
-        if let status, status.st_mode & S_IFMT == S_IFLNK {
+        if let status, FileKind(mode: status.st_mode) == .symbolicLink {
             return unsafe(
                 path, "is a symbolic link",
                 fix: "remove the link ('rm \(path)') and let AzFuse create a real folder, or configure the cache "
                     + "folder as the link's target")
         }
-        if let status, status.st_mode & S_IFMT != S_IFDIR {
+        if let status, FileKind(mode: status.st_mode) != .folder {
             return AzFuseError(.fileSystem, "a file is in the way of the cache folder; remove it", path: path)
         }
-        return AzFuseError(
-            code == ENOENT ? .notFound : .fileSystem, "could not open the folder: \(String(cString: strerror(code)))",
-            path: path)
+        return AzFuseError(SystemCallError("open", path: path, code: code), doing: "opening the folder")
     }
 
     private static func unsafe(_ path: String, _ problem: String, fix: String) -> AzFuseError {
