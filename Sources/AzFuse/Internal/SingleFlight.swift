@@ -29,6 +29,9 @@ final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The number of keys with work in progress (for tests and diagnostics).
     var inFlightCount: Int { state.withLock { $0.flights.count } }
 
+    /// The number of callers waiting for the work for `key` (for tests and diagnostics).
+    func waiterCount(for key: Key) -> Int { state.withLock { $0.flights[key]?.waiters.count ?? 0 } }
+
     /// Returns the result of the work for `key`, starting `work` only if none is in progress.
     ///
     /// - Parameters:

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import AzFuse
@@ -7,19 +6,10 @@ import Testing
 @Suite struct SingleFlightTests {
     struct Failure: Error, Equatable {}
 
-    /// A gate the work waits on, so tests control when it finishes.
-    final class Gate: Sendable {
-        private let opened = Mutex(false)
-        func open() { opened.withLock { $0 = true } }
-        func wait() async throws {
-            while !opened.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(2)) }
-        }
-    }
-
     @Test func concurrentCallersShareOneRun() async throws {
         let flight = SingleFlight<String, Int>()
         let runs = LockedValue(0)
-        let gate = Gate()
+        let gate = TestEvent()
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<50 {
                 group.addTask {
@@ -30,8 +20,8 @@ import Testing
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(50))
-            gate.open()
+            #expect(try await Polling.until { flight.waiterCount(for: "k") == 50 })
+            gate.signal()
             for try await value in group { #expect(value == 42) }
         }
         #expect(runs.value == 1)
@@ -40,8 +30,8 @@ import Testing
 
     @Test func errorsReachEveryWaiter() async throws {
         let flight = SingleFlight<Int, Int>()
-        let gate = Gate()
-        await withTaskGroup(of: Bool.self) { group in
+        let gate = TestEvent()
+        try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<5 {
                 group.addTask {
                     do {
@@ -53,15 +43,15 @@ import Testing
                     } catch { return error is Failure }
                 }
             }
-            try? await Task.sleep(for: .milliseconds(30))
-            gate.open()
-            for await sawFailure in group { #expect(sawFailure) }
+            #expect(try await Polling.until { flight.waiterCount(for: 1) == 5 })
+            gate.signal()
+            for try await sawFailure in group { #expect(sawFailure) }
         }
     }
 
     @Test func cancelledWaiterLeavesAtOnceAndOthersStillGetTheResult() async throws {
         let flight = SingleFlight<String, Int>()
-        let gate = Gate()
+        let gate = TestEvent()
         let workCancelled = LockedValue(false)
         let work: @Sendable () async throws -> Int = {
             do { try await gate.wait() } catch {
@@ -72,35 +62,36 @@ import Testing
         }
         let staying = Task { try await flight.run("k", work) }
         let leaving = Task { try await flight.run("k", work) }
-        try await Task.sleep(for: .milliseconds(30))
+        #expect(try await Polling.until { flight.waiterCount(for: "k") == 2 })
         leaving.cancel()
         let started = ContinuousClock.now
         await #expect(throws: CancellationError.self) { try await leaving.value }
         #expect(ContinuousClock.now - started < .seconds(5))
-        gate.open()
+        gate.signal()
         #expect(try await staying.value == 7)
         #expect(workCancelled.value == false)
     }
 
     @Test func workIsCancelledWhenTheLastWaiterLeaves() async throws {
         let flight = SingleFlight<String, Int>()
-        let workCancelled = LockedValue(false)
+        let neverOpened = TestEvent()
+        let workCancelled = TestEvent()
         let tasks = (0..<3).map { _ in
             Task {
                 try await flight.run("k") {
-                    do { try await Task.sleep(for: .seconds(30)) } catch {
-                        workCancelled.withLock { $0 = true }
+                    do { try await neverOpened.wait() } catch {
+                        workCancelled.signal()
                         throw error
                     }
                     return 1
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(30))
+        #expect(try await Polling.until { flight.waiterCount(for: "k") == 3 })
         for task in tasks { task.cancel() }
         for task in tasks { await #expect(throws: CancellationError.self) { try await task.value } }
-        try await Task.sleep(for: .milliseconds(50))
-        #expect(workCancelled.value)
+        try await workCancelled.wait()
+        #expect(workCancelled.count == 1)
         #expect(flight.inFlightCount == 0)
         #expect(try await flight.run("k") { 5 } == 5)
     }
@@ -114,13 +105,16 @@ import Testing
             let second = try FileLock(path: path)
             #expect(try first.tryLock())
             #expect(try second.tryLock() == false)
+            let contended = TestEvent()
             let waiter = Task {
                 let third = try FileLock(path: path)
+                #expect(try third.tryLock() == false)
+                contended.signal()
                 try await third.lock()
                 third.unlock()
                 return true
             }
-            try await Task.sleep(for: .milliseconds(30))
+            try await contended.wait()
             first.unlock()
             #expect(try await waiter.value)
         }
@@ -139,11 +133,12 @@ import Testing
             ]
             try holder.run()
             let lock = try FileLock(path: path)
-            var held = false
-            for _ in 0..<200 where !held {
-                held = try !lock.tryLock()
-                if !held { lock.unlock() }
-                try await Task.sleep(for: .milliseconds(10))
+            let held = try await Polling.until {
+                if try lock.tryLock() {
+                    lock.unlock()
+                    return false
+                }
+                return true
             }
             #expect(held, "the flock child should hold the lock")
             kill(holder.processIdentifier, SIGKILL)
