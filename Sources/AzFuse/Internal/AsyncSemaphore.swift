@@ -16,6 +16,9 @@ final class AsyncSemaphore: Sendable {
         state = Mutex(State(available: permits))
     }
 
+    /// The number of tasks waiting for a permit (for tests and diagnostics).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
     /// Takes a permit, waiting for one if none is free.
     ///
     /// - Throws: `CancellationError` if the task is cancelled while waiting (no permit is then held).

@@ -1,3 +1,15 @@
+// The Transfer folder's contract. Every download into the cache and every upload of a file goes through
+// TransferScheduler, which guarantees:
+// - group commit: requests arriving while a lane's batch runs go out together as that lane's next batch, and a
+//   request to an idle lane goes out at once;
+// - one batch at a time per lane (downloads per endpoint, container and cache folder; uploads per endpoint and
+//   container), with identical requests in a batch sent once and each requester receiving its own blob's outcome;
+// - routing of each batch by TransferRouter: a few files through the native client (Native/), many through one
+//   azcopy invocation (AzCopy/), both behind TransferEngine;
+// - cancellation per requester: a requester leaves at once, a batch is cancelled only when all of its requesters left.
+// The rules live in TransferSchedulerStateMachine (a value, unit-tested); the actor only executes its actions.
+// Retries are not the scheduler's business: RetryPolicy governs every native request and every azcopy job.
+
 /// Coalesces concurrent download and upload requests from every task of the process into batches (group commit).
 ///
 /// Requests are kept in lanes: downloads per storage endpoint, container and cache folder; uploads per storage
@@ -9,65 +21,31 @@
 ///
 /// Within one batch, requests for the same cache file (downloads) or the same blob (uploads) are sent once; for
 /// uploads the latest request's file is the one sent, and every requester receives that outcome.
+///
+/// Those rules are ``TransferSchedulerStateMachine``'s; this actor executes its actions: it starts each batch's task
+/// on the routed engine, cancels batches, resumes requesters and keeps the statistics.
 actor TransferScheduler {
     typealias Outcome = Result<Void, any Error>
-
-    /// What a request asks for.
-    private enum Work: Sendable {
-        case download(BlobTarget)
-        case upload(UploadItem)
-
-        /// Requests with the same key in one batch are sent once.
-        var key: String {
-            switch self {
-            case .download(let target): target.cachePath
-            case .upload(let item): item.target.blobName
-            }
-        }
-
-        var lane: LaneKey {
-            switch self {
-            case .download(let target): LaneKey(target, isUpload: false)
-            case .upload(let item): LaneKey(item.target, isUpload: true)
-            }
-        }
-    }
-
-    private struct Request {
-        let id: UInt64
-        let work: Work
-        let deliver: @Sendable (Outcome) -> Void
-    }
-
-    private struct LaneKey: Hashable {
-        let isUpload: Bool
-        let endpoint: String
-        let container: String
-        /// Downloads land in one cache folder per batch; uploads can come from anywhere.
-        let cacheRoot: String
-
-        init(_ target: BlobTarget, isUpload: Bool) {
-            self.isUpload = isUpload
-            endpoint = target.account.endpoint.absoluteString
-            container = target.container
-            cacheRoot = isUpload ? "" : target.cacheRoot
-        }
-    }
-
-    private struct Lane {
-        var pending: [Request] = []
-        var running: [UInt64: Request] = [:]
-        var batch: Task<Void, Never>?
-    }
+    private typealias Machine = TransferSchedulerStateMachine<@Sendable (Outcome) -> Void>
 
     private let router: TransferRouter
-    private var lanes: [LaneKey: Lane] = [:]
-    private var nextID: UInt64 = 0
+    private var machine = Machine()
+    /// The task of every running batch, to cancel it when all its requesters left.
+    private var batches: [Machine.BatchID: Task<Void, Never>] = [:]
+    private let queueDidChange: (@Sendable (_ queued: Int) -> Void)?
     /// What the scheduler has done so far.
     private(set) var statistics = TransferStatistics()
 
-    init(router: TransferRouter) {
+    /// Creates a scheduler.
+    ///
+    /// - Parameters:
+    ///   - router: Picks the engine for each batch.
+    ///   - queueDidChange: Called after every enqueue, batch end and abandonment with the number of requests
+    ///     queued behind running batches (over every lane); tests use it to know that requests have arrived,
+    ///     instead of sleeping.
+    init(router: TransferRouter, queueDidChange: (@Sendable (_ queued: Int) -> Void)? = nil) {
         self.router = router
+        self.queueDidChange = queueDidChange
     }
 
     /// Downloads one blob into its cache file, in whichever batch it lands.
@@ -84,7 +62,7 @@ actor TransferScheduler {
     ///   - progress: Called after each blob's outcome with the number finished so far.
     /// - Returns: One outcome per target, in order.
     func download(_ targets: [BlobTarget], progress: (@Sendable (Int) -> Void)? = nil) async -> [Outcome] {
-        await submit(targets.map(Work.download), progress: progress)
+        await submit(targets.map(TransferWork.download), progress: progress)
     }
 
     /// Uploads one file to its blob, in whichever batch it lands.
@@ -99,100 +77,68 @@ actor TransferScheduler {
     /// - Parameter items: The files and their blobs.
     /// - Returns: One outcome per item, in order.
     func upload(_ items: [UploadItem]) async -> [Outcome] {
-        await submit(items.map(Work.upload), progress: nil)
+        await submit(items.map(TransferWork.upload), progress: nil)
     }
 
-    private func submit(_ work: Work) async throws {
-        let id = makeID()
-        let key = work.lane
+    private func submit(_ work: TransferWork) async throws {
+        let id = machine.makeRequestID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 if Task.isCancelled {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
-                enqueue([Request(id: id, work: work, deliver: { continuation.resume(with: $0) })], key: key)
+                enqueue([Machine.Request(id: id, work: work, waiter: { continuation.resume(with: $0) })])
             }
         } onCancel: {
-            Task { await self.abandon([id], key: key) }
+            Task { await self.abandon([id]) }
         }
     }
 
-    private func submit(_ works: [Work], progress: (@Sendable (Int) -> Void)?) async -> [Outcome] {
+    private func submit(_ works: [TransferWork], progress: (@Sendable (Int) -> Void)?) async -> [Outcome] {
         guard !works.isEmpty else { return [] }
-        let ids = works.map { _ in makeID() }
+        let ids = works.map { _ in machine.makeRequestID() }
         let collector = OutcomeCollector(count: works.count, progress: progress)
-        let requestsByLane = Dictionary(grouping: works.indices, by: { works[$0].lane })
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<[Outcome], Never>) in
                 collector.setCompletion { continuation.resume(returning: $0) }
-                for (key, indices) in requestsByLane {
-                    let requests = indices.map { index in
-                        Request(id: ids[index], work: works[index], deliver: { collector.record($0, at: index) })
-                    }
-                    if Task.isCancelled {
-                        for request in requests { request.deliver(.failure(CancellationError())) }
-                    } else {
-                        enqueue(requests, key: key)
-                    }
+                let requests = works.indices.map { index in
+                    Machine.Request(id: ids[index], work: works[index], waiter: { collector.record($0, at: index) })
+                }
+                if Task.isCancelled {
+                    for request in requests { request.waiter(.failure(CancellationError())) }
+                } else {
+                    enqueue(requests)
                 }
             }
         } onCancel: {
-            Task {
-                for (key, indices) in requestsByLane { await self.abandon(indices.map { ids[$0] }, key: key) }
-            }
+            Task { await self.abandon(ids) }
         }
     }
 
-    private func makeID() -> UInt64 {
-        nextID += 1
-        return nextID
+    private func enqueue(_ requests: [Machine.Request]) {
+        for batch in machine.enqueue(requests) { start(batch) }
+        queueDidChange?(machine.queuedCount)
     }
 
-    private func enqueue(_ requests: [Request], key: LaneKey) {
-        lanes[key, default: Lane()].pending.append(contentsOf: requests)
-        startBatchIfIdle(key)
-    }
-
-    private func startBatchIfIdle(_ key: LaneKey) {
-        guard var lane = lanes[key] else { return }
-        guard lane.batch == nil else { return }
-        guard !lane.pending.isEmpty else {
-            lanes[key] = nil
-            return
-        }
-        let requests = lane.pending
-        lane.pending = []
-        lane.running = Dictionary(uniqueKeysWithValues: requests.map { ($0.id, $0) })
-        // Downloads keep the first request per cache file (they are all the same blob); uploads keep the latest.
-        var works: [String: Work] = [:]
-        var order: [String] = []
-        for request in requests {
-            let workKey = request.work.key
-            if works[workKey] == nil {
-                order.append(workKey)
-            } else if !key.isUpload {
-                continue
-            }
-            works[workKey] = request.work
-        }
-        let batch = order.map { works[$0]! }
-        let engine = router.engine(forBatchOf: batch.count)
-        if key.isUpload {
+    private func start(_ batch: Machine.BatchStart) {
+        let works = batch.works
+        let engine = router.engine(forBatchOf: works.count)
+        if batch.lane.isUpload {
             statistics.uploadBatches[engine.kind, default: 0] += 1
-            statistics.uploadFiles[engine.kind, default: 0] += batch.count
+            statistics.uploadFiles[engine.kind, default: 0] += works.count
         } else {
             statistics.batches[engine.kind, default: 0] += 1
-            statistics.files[engine.kind, default: 0] += batch.count
+            statistics.files[engine.kind, default: 0] += works.count
         }
-        lane.batch = Task {
-            let outcomes = await Self.run(batch, on: engine)
-            self.finishBatch(key, outcomes: Dictionary(zip(order, outcomes), uniquingKeysWith: { first, _ in first }))
+        let id = batch.batch
+        batches[id] = Task {
+            let outcomes = await Self.run(works, on: engine)
+            self.batchFinished(id, outcomes: outcomes)
         }
-        lanes[key] = lane
     }
 
-    private static func run(_ batch: [Work], on engine: any TransferEngine) async -> [Outcome] {
+    private static func run(_ batch: [TransferWork], on engine: any TransferEngine) async -> [Outcome] {
         var targets: [BlobTarget] = []
         var items: [UploadItem] = []
         for work in batch {
@@ -204,35 +150,18 @@ actor TransferScheduler {
         return targets.isEmpty ? await engine.upload(items) : await engine.download(targets)
     }
 
-    private func finishBatch(_ key: LaneKey, outcomes: [String: Outcome]) {
-        guard var lane = lanes[key] else { return }
-        for request in lane.running.values {
-            request.deliver(
-                outcomes[request.work.key]
-                    ?? .failure(AzFuseError(.transferFailed, "the transfer engine returned no outcome for this blob")))
-        }
-        lane.running = [:]
-        lane.batch = nil
-        lanes[key] = lane
-        startBatchIfIdle(key)
+    private func batchFinished(_ id: Machine.BatchID, outcomes: [Outcome]) {
+        batches[id] = nil
+        let actions = machine.batchFinished(id, outcomes: outcomes)
+        for resumption in actions.resume { resumption.waiter(resumption.outcome) }
+        for batch in actions.start { start(batch) }
+        queueDidChange?(machine.queuedCount)
     }
 
-    private func abandon(_ ids: [UInt64], key: LaneKey) {
-        guard var lane = lanes[key] else { return }
-        let abandoned = Set(ids)
-        var leaving: [Request] = []
-        lane.pending.removeAll { request in
-            guard abandoned.contains(request.id) else { return false }
-            leaving.append(request)
-            return true
-        }
-        for id in ids {
-            if let request = lane.running.removeValue(forKey: id) { leaving.append(request) }
-        }
-        if lane.running.isEmpty, let batch = lane.batch, !leaving.isEmpty {
-            batch.cancel()
-        }
-        lanes[key] = lane
-        for request in leaving { request.deliver(.failure(CancellationError())) }
+    private func abandon(_ ids: [Machine.RequestID]) {
+        let actions = machine.abandon(ids)
+        for id in actions.cancel { batches[id]?.cancel() }
+        for resumption in actions.resume { resumption.waiter(resumption.outcome) }
+        queueDidChange?(machine.queuedCount)
     }
 }

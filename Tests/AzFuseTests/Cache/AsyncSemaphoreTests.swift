@@ -17,6 +17,8 @@ import Testing
                             return value
                         }
                         most.withLock { $0 = max($0, now) }
+                        // Holds the permit a while on purpose, so the other tasks pile up at the semaphore and a
+                        // fourth would get in here if it let too many through.
                         try await Task.sleep(for: .milliseconds(2))
                         inside.withLock { $0 -= 1 }
                     }
@@ -32,7 +34,7 @@ import Testing
         let semaphore = AsyncSemaphore(permits: 1)
         try await semaphore.acquire()
         let waiter = Task { try await semaphore.acquire() }
-        try await Task.sleep(for: .milliseconds(30))
+        #expect(try await Polling.until { semaphore.waiterCount == 1 })
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         semaphore.release()

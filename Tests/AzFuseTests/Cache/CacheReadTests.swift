@@ -168,13 +168,14 @@ import Testing
             try await fixture.emulator.inject(
                 .init(method: "GET", blob: "azfuse_data/slow.bin", count: 5, latencyMs: 10_000))
             let reader = Task { try await fixture.fuse.read(fixture.logical("slow.bin")) }
-            try await Task.sleep(for: .milliseconds(300))
+            // The download's temporary file exists once the latency rule holds its first GET.
+            #expect(try await Polling.until { try await fixture.emulator.delayedRequests() > 0 })
             reader.cancel()
             let started = ContinuousClock.now
             await #expect(throws: (any Error).self) { try await reader.value }
             #expect(ContinuousClock.now - started < .seconds(5), "does not wait for the 10 s response")
-            try await Task.sleep(for: .milliseconds(200))
-            #expect(try fixture.cacheEntries().isEmpty)
+            // The reader leaves at once; the cancelled download removes its temporary file just after.
+            #expect(try await Polling.until(within: .seconds(5)) { try fixture.cacheEntries().isEmpty })
         }
     }
 

@@ -78,12 +78,7 @@ import Testing
                 currentFolder: emulator.scratchDirectory)
             // The request log is written when a response ends, so wait for a GET held by the latency rule instead:
             // while one is held, no range can have finished and nothing can have been published.
-            var started = false
-            for _ in 0..<1000 where !started {
-                try await Task.sleep(for: .milliseconds(10))
-                started = try await emulator.delayedRequests() > 0
-            }
-            #expect(started)
+            #expect(try await Polling.until { try await emulator.delayedRequests() > 0 })
             kill(running.process.processIdentifier, SIGKILL)
             _ = running.finish()
             #expect(!FileManager.default.fileExists(atPath: cachePath), "a partial file is visible")

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import AzFuse
@@ -12,13 +11,16 @@ import Testing
             let second = try FileLock(path: path)
             #expect(try first.tryLock())
             #expect(try second.tryLock() == false)
+            let contended = TestEvent()
             let waiter = Task {
                 let third = try FileLock(path: path)
+                #expect(try third.tryLock() == false)
+                contended.signal()
                 try await third.lock()
                 third.unlock()
                 return true
             }
-            try await Task.sleep(for: .milliseconds(30))
+            try await contended.wait()
             first.unlock()
             #expect(try await waiter.value)
         }
@@ -37,11 +39,12 @@ import Testing
             ]
             try holder.run()
             let lock = try FileLock(path: path)
-            var held = false
-            for _ in 0..<200 where !held {
-                held = try !lock.tryLock()
-                if !held { lock.unlock() }
-                try await Task.sleep(for: .milliseconds(10))
+            let held = try await Polling.until {
+                if try lock.tryLock() {
+                    lock.unlock()
+                    return false
+                }
+                return true
             }
             #expect(held, "the flock child should hold the lock")
             kill(holder.processIdentifier, SIGKILL)

@@ -134,8 +134,9 @@ struct AzCopyEngineIntegrationTests {
             let task = Task {
                 try await engine.download([.init(blobName: "big.bin", destination: destination)], from: containerURL)
             }
-            try await AzCopyTestSupport.waitUntil { !AzCopyTestSupport.processes(mentioning: workRoot).isEmpty }
-            try await Task.sleep(for: .milliseconds(700))
+            // azcopy is transferring once the latency rule holds one of its GETs.
+            #expect(try await Polling.until { try await emulator.delayedRequests() > 0 })
+            #expect(!AzCopyTestSupport.processes(mentioning: workRoot).isEmpty)
             let start = ContinuousClock.now
             task.cancel()
             let error = await #expect(throws: AzFuseError.self) { try await task.value }
@@ -182,15 +183,6 @@ enum AzCopyTestSupport {
             else { return nil }
             let commandLine = String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
             return commandLine.contains(text) ? pid : nil
-        }
-    }
-
-    /// Polls `condition` every 20 ms for up to 10 seconds.
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw EmulatorError("condition not met within 10 s") }
-            try await Task.sleep(for: .milliseconds(20))
         }
     }
 }

@@ -138,7 +138,8 @@ import Testing
                     method: "GET", container: client.account.containerName, blob: "slow", count: 1000, latencyMs: 5000)
             )
             let download = Task { try await client.download("slow", to: emulator.localPath("out")) }
-            try await Task.sleep(for: .milliseconds(100))
+            // The temporary file is created before the first GET, which the latency rule now holds.
+            #expect(try await Polling.until { try await emulator.delayedRequests() > 0 })
             #expect(try TestFiles.names(in: emulator.scratchDirectory).contains { $0.hasSuffix(".part") })
             let started = ContinuousClock.now
             download.cancel()

@@ -186,30 +186,25 @@ import Testing
 
     /// Whether `pid` is gone (or a zombie waiting for an init that does not reap) within `limit`.
     static func waitUntilGone(_ pid: pid_t, within limit: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
+        let gone = try await Polling.until(within: limit) {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
             // The state follows the command name in parentheses.
-            if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first.map({ "ZX".contains($0) }) == true
-            {
-                return true
-            }
-            try await Task.sleep(for: .milliseconds(20))
+            guard let close = stat.lastIndex(of: ")") else { return false }
+            return stat[close...].dropFirst(2).first.map { "ZX".contains($0) } == true
         }
-        kill(pid, SIGKILL)
-        return false
+        if !gone { kill(pid, SIGKILL) }
+        return gone
     }
 
     private func waitForPid(in file: URL) async throws -> pid_t {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOf: file, encoding: .utf8),
-                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                return pid
+        var pid: pid_t?
+        _ = try await Polling.until(within: .seconds(5)) {
+            pid = (try? String(contentsOf: file, encoding: .utf8)).flatMap {
+                pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            try await Task.sleep(for: .milliseconds(10))
+            return pid != nil
         }
-        throw AzFuseError(.transferFailed, "the child never wrote its pid to \(file.path)")
+        guard let pid else { throw AzFuseError(.transferFailed, "the child never wrote its pid to \(file.path)") }
+        return pid
     }
 }

@@ -3,22 +3,34 @@ import Testing
 
 @testable import AzFuse
 
-@Suite struct TransferSchedulerTests {
-    /// An engine that records batch sizes, can be held until released, and fails blobs named "missing...".
+/// The scheduler end to end with a scripted engine instead of the emulator: the engine reports each batch it starts
+/// (an event the test waits for), holds batches until the test releases them, and the scheduler reports each enqueue,
+/// so nothing here waits for time to pass.
+@Suite(.timeLimit(.minutes(1))) struct TransferSchedulerTests {
+    /// An engine that records its batches, signals when one starts, can hold each batch until the test releases it,
+    /// and fails blobs named "missing...".
     final class ScriptedEngine: TransferEngine {
         let kind: TransferOptions.Engine
         let batchSizes = LockedValue<[Int]>([])
         /// The (blob name, source) pairs of each upload batch.
         let uploadBatches = LockedValue<[[String: String]]>([])
-        let held = LockedValue(false)
-        let cancelledBatches = LockedValue(0)
+        /// Signalled when a batch (download or upload) starts.
+        let started = TestEvent()
+        /// Signalled when a held batch is cancelled.
+        let cancelled = TestEvent()
+        /// When holding, the n-th batch finishes once this has been signalled n times.
+        private let releases = TestEvent()
+        private let holding: Bool
 
         init(kind: TransferOptions.Engine, holding: Bool = false) {
             self.kind = kind
-            held.withLock { $0 = holding }
+            self.holding = holding
         }
 
-        func release() { held.withLock { $0 = false } }
+        /// Lets `count` more held batches finish.
+        func release(_ count: Int = 1) {
+            for _ in 0..<count { releases.signal() }
+        }
 
         func download(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
             batchSizes.withLock { $0.append(targets.count) }
@@ -33,15 +45,36 @@ import Testing
         }
 
         private func outcomes(_ targets: [BlobTarget]) async -> [Result<Void, any Error>] {
-            while held.value {
-                do { try await Task.sleep(for: .milliseconds(2)) } catch {
-                    cancelledBatches.withLock { $0 += 1 }
+            let number = started.signal()
+            if holding {
+                do { try await releases.wait(count: number) } catch {
+                    cancelled.signal()
                     return targets.map { _ in .failure(CancellationError()) }
                 }
             }
             return targets.map { target in
                 target.blobName.contains("missing")
                     ? .failure(AzFuseError(.notFound, "no such blob", path: target.blobName)) : .success(())
+            }
+        }
+    }
+
+    /// The number of queued requests the scheduler reports whenever it may have changed, to wait for.
+    final class QueueWatch: Sendable {
+        private let latest = LockedValue(0)
+        private let changed = TestEvent()
+
+        func record(_ queued: Int) {
+            latest.withLock { $0 = queued }
+            changed.signal()
+        }
+
+        /// Waits until the scheduler has reported `count` queued requests.
+        func wait(untilQueued count: Int) async throws {
+            var seen = 0
+            while latest.value != count {
+                seen += 1
+                try await changed.wait(count: seen)
             }
         }
     }
@@ -58,10 +91,12 @@ import Testing
     }
 
     static func scheduler(
-        native: ScriptedEngine, azcopy: ScriptedEngine? = nil, options: TransferOptions = TransferOptions()
+        native: ScriptedEngine, azcopy: ScriptedEngine? = nil, options: TransferOptions = TransferOptions(),
+        watch: QueueWatch? = nil
     ) -> TransferScheduler {
-        TransferScheduler(
-            router: TransferRouter(options: options, native: native, azcopy: azcopy, missingAzCopy: native))
+        let router = TransferRouter(options: options, native: native, azcopy: azcopy, missingAzCopy: native)
+        guard let watch else { return TransferScheduler(router: router) }
+        return TransferScheduler(router: router, queueDidChange: { @Sendable queued in watch.record(queued) })
     }
 
     @Test func loneRequestGoesOutAtOnce() async throws {
@@ -74,17 +109,39 @@ import Testing
     /// Requests arriving while a batch runs go out together as the next batch (group commit).
     @Test func requestsQueuedDuringATransferShareTheNextBatch() async throws {
         let engine = ScriptedEngine(kind: .native, holding: true)
-        let scheduler = Self.scheduler(native: engine)
+        let watch = QueueWatch()
+        let scheduler = Self.scheduler(native: engine, watch: watch)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await scheduler.download(Self.target("first")) }
-            while engine.batchSizes.value.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+            try await engine.started.wait()
             for index in 0..<99 { group.addTask { try await scheduler.download(Self.target("f\(index)")) } }
-            try await Task.sleep(for: .milliseconds(100))
-            engine.release()
+            try await watch.wait(untilQueued: 99)
+            engine.release(2)
             try await group.waitForAll()
         }
         #expect(engine.batchSizes.value == [1, 99])
         #expect(await scheduler.statistics.batches[.native] == 2)
+    }
+
+    /// Group commit round after round: whatever queues while batch n runs is batch n + 1, whatever the sizes.
+    @Test func eachBatchTakesExactlyWhatQueuedWhileThePreviousOneRan() async throws {
+        let engine = ScriptedEngine(kind: .native, holding: true)
+        let watch = QueueWatch()
+        let scheduler = Self.scheduler(native: engine, watch: watch)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await scheduler.download(Self.target("r0")) }
+            for (round, size) in [3, 7, 2].enumerated() {
+                try await engine.started.wait(count: round + 1)
+                for index in 0..<size {
+                    group.addTask { try await scheduler.download(Self.target("r\(round + 1)-\(index)")) }
+                }
+                try await watch.wait(untilQueued: size)
+                engine.release()
+            }
+            engine.release()
+            try await group.waitForAll()
+        }
+        #expect(engine.batchSizes.value == [1, 3, 7, 2])
     }
 
     @Test func aMissingBlobFailsOnlyItsOwnRequest() async throws {
@@ -127,57 +184,58 @@ import Testing
 
     @Test func cancelledWaiterLeavesAndTheBatchGoesOnForTheOthers() async throws {
         let engine = ScriptedEngine(kind: .native, holding: true)
-        let scheduler = Self.scheduler(native: engine)
+        let watch = QueueWatch()
+        let scheduler = Self.scheduler(native: engine, watch: watch)
         let staying = Task { try await scheduler.download(Self.target("s")) }
-        while engine.batchSizes.value.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
-        let leavingRunning = Task { try await scheduler.download(Self.target("s")) }
-        let leavingPending = Task { try await scheduler.download(Self.target("p")) }
-        try await Task.sleep(for: .milliseconds(30))
-        leavingRunning.cancel()
-        leavingPending.cancel()
-        await #expect(throws: CancellationError.self) { try await leavingRunning.value }
-        await #expect(throws: CancellationError.self) { try await leavingPending.value }
+        try await engine.started.wait()
+        let leavingSameBlob = Task { try await scheduler.download(Self.target("s")) }
+        let leavingOtherBlob = Task { try await scheduler.download(Self.target("p")) }
+        try await watch.wait(untilQueued: 2)
+        leavingSameBlob.cancel()
+        leavingOtherBlob.cancel()
+        await #expect(throws: CancellationError.self) { try await leavingSameBlob.value }
+        await #expect(throws: CancellationError.self) { try await leavingOtherBlob.value }
         engine.release()
         try await staying.value
-        #expect(engine.cancelledBatches.value == 0)
-        #expect(engine.batchSizes.value == [1], "the cancelled pending request never went out")
+        #expect(engine.cancelled.count == 0)
+        #expect(engine.batchSizes.value == [1], "the cancelled queued requests never went out")
     }
 
     @Test func batchIsCancelledWhenEveryWaiterLeft() async throws {
         let engine = ScriptedEngine(kind: .native, holding: true)
-        let scheduler = Self.scheduler(native: engine)
-        let tasks = (0..<3).map { index in Task { try await scheduler.download(Self.target("c\(index % 2)")) } }
-        while engine.batchSizes.value.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
-        try await Task.sleep(for: .milliseconds(20))
-        for task in tasks { task.cancel() }
-        for task in tasks { await #expect(throws: CancellationError.self) { try await task.value } }
-        var waited = 0
-        while engine.cancelledBatches.value == 0 && waited < 200 {
-            try await Task.sleep(for: .milliseconds(5))
-            waited += 1
-        }
-        #expect(engine.cancelledBatches.value >= 1)
+        let watch = QueueWatch()
+        let scheduler = Self.scheduler(native: engine, watch: watch)
+        let first = Task { try await scheduler.download(Self.target("c0")) }
+        try await engine.started.wait()
+        let queued = (0..<2).map { index in Task { try await scheduler.download(Self.target("c\(index)")) } }
+        try await watch.wait(untilQueued: 2)
+        for task in [first] + queued { task.cancel() }
+        for task in [first] + queued { await #expect(throws: CancellationError.self) { try await task.value } }
+        try await engine.cancelled.wait()
+        #expect(engine.cancelled.count >= 1)
     }
 
     /// Uploads queued while an upload batch runs go out together; for one blob the latest request's file is sent,
     /// and upload lanes are separate from download lanes.
     @Test func uploadsQueuedDuringATransferShareTheNextBatchLatestFileWins() async throws {
         let engine = ScriptedEngine(kind: .native, holding: true)
-        let scheduler = Self.scheduler(native: engine)
+        let watch = QueueWatch()
+        let scheduler = Self.scheduler(native: engine, watch: watch)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await scheduler.upload(UploadItem(source: "/s/first", target: Self.target("first"))) }
-            while engine.uploadBatches.value.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+            try await engine.started.wait()
             group.addTask { try await scheduler.download(Self.target("read")) }
+            try await engine.started.wait(count: 2)
             for index in 0..<20 {
                 group.addTask {
                     try await scheduler.upload(
                         UploadItem(source: "/s/f\(index % 10)", target: Self.target("f\(index % 10)")))
                 }
-                try await Task.sleep(for: .milliseconds(1))
             }
+            try await watch.wait(untilQueued: 20)
             group.addTask { try await scheduler.upload(UploadItem(source: "/s/newest", target: Self.target("f3"))) }
-            try await Task.sleep(for: .milliseconds(50))
-            engine.release()
+            try await watch.wait(untilQueued: 21)
+            engine.release(3)
             try await group.waitForAll()
         }
         let batches = engine.uploadBatches.value
