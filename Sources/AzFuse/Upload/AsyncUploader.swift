@@ -37,6 +37,7 @@ actor AsyncUploader {
             perform(actions)
             superseded = dropped
         case .wait(let id):
+            UploadTestHooks.reached(.waitingForRoom, path: pending.logicalPath)
             superseded = await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
                     writers[id] = continuation
