@@ -50,7 +50,7 @@ struct PathResolver: Sendable {
     }
 
     /// The cache folders of every mount (upload journals live inside them).
-    nonisolated var cacheRoots: [String] {
+    var cacheRoots: [String] {
         isEnabled ? rules.map { LogicalPath.absolutePath($0.cacheComponents) } : []
     }
 

@@ -18,18 +18,26 @@ import Synchronization
 ///   queues of `withAsyncUpload` scopes (``ScopeUploaders``, ``AsyncUploader`` and its state machine), the
 ///   registry of files waiting for upload (``PendingUploads``), and resuming what earlier processes left.
 /// - **Uses.** ``PathResolver`` (checking journal records against the mapping), ``TransferScheduler`` and
-///   ``BlobClientPool`` (sending), ``AtomicFileWriter`` (the caller's write, a general cache utility).
+///   ``BlobClientPool`` (sending), ``AtomicFileWriter`` (the caller's write, a general cache utility),
+///   ``BlobNamespace`` (naming errors, dropping a stale cached copy after `upload(localFile:to:)`).
 /// - **Entry points.** ``withScope(enabled:shmAsTemp:isolation:_:)``, ``flushScope()``,
-///   ``commitWrite(_:size:fallsBackToCache:isolation:_:)``, ``resume(paths:)``, ``list()``, ``discard(paths:)``,
-///   and ``pendingUploads`` for the metadata API. Nothing else in the folder is called from outside it.
+///   ``commitWrite(_:size:fallsBackToCache:isolation:_:)``, ``upload(localFile:to:)``, ``resume(paths:)``,
+///   ``list()``, ``discard(paths:)``, and ``pendingUploads`` for the metadata API. Nothing else in the folder is
+///   called from outside it.
 final class UploadService: Sendable {
     /// The blobs whose journaled content is not uploaded yet: a file waiting for its upload exists for the metadata
     /// API, and removing a blob waits for it.
     let pendingUploads = PendingUploads()
+    /// The instance's upload options; a scope's uploaders use the options of the instance that opened it.
     let options: UploadOptions
+    /// Journals, sends and settles this instance's files.
     let pipeline: UploadPipeline
+    /// Finds what earlier processes left, for resumes.
     let finder: AbandonedUploadFinder
+    /// The instance's mapping.
     let resolver: PathResolver
+    /// The native clients.
+    let clients: BlobClientPool
     private let sharedMemory: SharedMemoryStaging
     /// The automatic resume started by the first scope, running in the background.
     let backgroundResume = Mutex<Task<ResumedUploads, Never>?>(nil)
@@ -40,10 +48,11 @@ final class UploadService: Sendable {
     ///   - options: The instance's upload options.
     ///   - resolver: The instance's mapping.
     ///   - scheduler: Sends new writes.
-    ///   - clients: The native clients (resumed content, leases).
+    ///   - clients: The native clients (resumed content, leases, `upload(localFile:to:)`).
     init(options: UploadOptions, resolver: PathResolver, scheduler: TransferScheduler, clients: BlobClientPool) {
         self.options = options
         self.resolver = resolver
+        self.clients = clients
         self.sharedMemory = SharedMemoryStaging(options: options)
         let sender = UploadSender(scheduler: scheduler, clients: clients, options: options)
         self.pipeline = UploadPipeline(sender: sender, pendingUploads: pendingUploads)
