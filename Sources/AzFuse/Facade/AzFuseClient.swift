@@ -27,7 +27,8 @@ public final class AzFuseClient: Sendable {
     let azcopy: AzCopyTransferEngine?
     /// One native client per storage account, shared by downloads and the metadata API.
     let clients: BlobClientPool
-    let uploads: UploadPipeline
+    /// The upload side: journaled writes, `withAsyncUpload` scopes, resume.
+    let uploads: UploadService
 
     /// Creates an instance from a configuration.
     ///
@@ -73,8 +74,8 @@ public final class AzFuseClient: Sendable {
         self.scheduler = TransferScheduler(router: router)
         self.cacheStore = CacheStore(
             scheduler: scheduler, options: configuration.transfer, cacheRoots: resolver.cacheRoots)
-        self.uploads = UploadPipeline(
-            scheduler: scheduler, options: configuration.upload, resolver: resolver, clients: clients)
+        self.uploads = UploadService(
+            options: configuration.upload, resolver: resolver, scheduler: scheduler, clients: clients)
     }
 
     /// Creates an instance configured from azfuse-compatible environment variables and YAML files.
@@ -144,7 +145,7 @@ public final class AzFuseClient: Sendable {
             defer { Glibc.close(descriptor) }
             return try await body(handle)
         case .write:
-            return try await commitWrite(try resolve(path)) { destination, permissions in
+            return try await uploads.commitWrite(try resolve(path)) { destination, permissions in
                 try await AtomicFileWriter.write(to: destination, permissions: permissions, handle: body)
             }
         }
@@ -186,7 +187,8 @@ public final class AzFuseClient: Sendable {
     /// - Throws: ``AzFuseError`` naming the path.
     public func write(_ data: Data, to path: String) async throws {
         let resolved = try resolve(path)
-        try await commitWrite(resolved, size: Int64(data.count), fallsBackToCache: true) { destination, permissions in
+        try await uploads.commitWrite(resolved, size: Int64(data.count), fallsBackToCache: true) {
+            destination, permissions in
             try await AtomicFileWriter.write(data, to: destination, permissions: permissions)
         }
     }
@@ -216,7 +218,7 @@ public final class AzFuseClient: Sendable {
         case .read:
             return try await body(try await namespace(for: resolved).fileForReading())
         case .write:
-            return try await commitWrite(resolved) { destination, permissions in
+            return try await uploads.commitWrite(resolved) { destination, permissions in
                 try await AtomicFileWriter.write(to: destination, permissions: permissions, body)
             }
         }

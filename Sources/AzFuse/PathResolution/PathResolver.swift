@@ -49,6 +49,11 @@ struct PathResolver: Sendable {
         self.hitPrefixes = configuration.isEnabled ? rules.map(HitPrefix.init) : []
     }
 
+    /// The cache folders of every mount (upload journals live inside them).
+    var cacheRoots: [String] {
+        isEnabled ? rules.map { LogicalPath.absolutePath($0.cacheComponents) } : []
+    }
+
     /// The cache file of a mapped path, computed without building a ``ResolvedPath``: one copy of bytes, no
     /// intermediate arrays. This is the cache hit's resolution; it agrees with ``resolve(_:currentFolder:)``
     /// wherever it answers.

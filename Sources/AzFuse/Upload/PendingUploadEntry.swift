@@ -36,3 +36,13 @@ public struct PendingUploadEntry: Sendable, Hashable {
     /// The journal record file.
     public var recordFile: String
 }
+
+extension PendingUploadEntry {
+    /// The entry of a journal record.
+    init(_ record: UploadJournalRecord, recordFile: String, state: State) {
+        self.init(
+            path: record.logicalPath, blobName: record.blobName, cachePath: record.cachePath, size: record.size,
+            modified: Date(timeIntervalSince1970: Double(record.contentModified) / 1e9), state: state,
+            lastError: record.lastError, recordFile: recordFile)
+    }
+}

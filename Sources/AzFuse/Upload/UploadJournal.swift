@@ -41,6 +41,11 @@ final class UploadJournal: Sendable {
         }
     }
 
+    /// A file's modification time in nanoseconds since 1970.
+    private static func modificationTime(_ status: stat) -> Int64 {
+        Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+    }
+
     /// The folder holding every owner's journal under a cache folder.
     static func uploadsFolder(cacheRoot: String) -> String {
         CacheLayout.internalFolder(cacheRoot: cacheRoot) + "/uploads"
@@ -62,24 +67,38 @@ final class UploadJournal: Sendable {
         claim: (String) -> Void = { _ in }
     ) throws -> (record: UploadJournalRecord, path: String) {
         var status = stat()
-        guard stat(content, &status) == 0 else {
-            throw AzFuseError.fileSystem("reading the written file", path: content)
-        }
-        let modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
-        let sequence = counter.withLock { value -> UInt64 in
-            value += 1
-            return value
-        }
-        let id = "\(modified)-\(String(sequence, radix: 36))"
         var snapshot = content
-        if inSharedMemory {
-            try SharedMemoryStaging.markJournaled(content, uploadsFolder: Self.uploadsFolder(cacheRoot: cacheRoot))
-        } else {
+        var id = ""
+        for attempt in 1...3 {
+            guard stat(content, &status) == 0 else {
+                throw AzFuseError.fileSystem("reading the written file", path: content)
+            }
+            let sequence = counter.withLock { value -> UInt64 in
+                value += 1
+                return value
+            }
+            id = "\(Self.modificationTime(status))-\(String(sequence, radix: 36))"
+            if inSharedMemory {
+                try SharedMemoryStaging.markJournaled(content, uploadsFolder: Self.uploadsFolder(cacheRoot: cacheRoot))
+                break
+            }
             snapshot = folder + "/" + id + ".data"
-            guard link(content, snapshot) == 0 else {
+            if link(content, snapshot) == 0 {
+                // The linked inode is what will be uploaded: the record takes its size and time, in case another
+                // writer replaced the cache file between the stat and the link.
+                guard stat(snapshot, &status) == 0 else {
+                    unlink(snapshot)
+                    throw AzFuseError.fileSystem("reading the snapshot of the written file", path: snapshot)
+                }
+                break
+            }
+            // Linux refuses to link an inode whose last name went away meanwhile (ENOENT): another writer renamed
+            // newer content onto the cache file between the stat and the link. Journal that content instead.
+            guard errno == ENOENT, attempt < 3 else {
                 throw AzFuseError.fileSystem("keeping a snapshot of the written file for upload", path: snapshot)
             }
         }
+        let modified = Self.modificationTime(status)
         let record = UploadJournalRecord(
             logicalPath: logicalPath, storageAccountName: target.storageAccountName, blobName: target.blobName,
             relativePath: target.relativePath, cachePath: target.cachePath, snapshot: snapshot,

@@ -1,8 +1,9 @@
 /// How writes to mapped paths are uploaded: back-pressure, retries and shared-memory staging.
 public struct UploadOptions: Sendable, Hashable {
-    /// The most bytes an upload scope lets wait for upload (queued or in flight). A writer that would go over waits
-    /// (asynchronously) until uploads have drained below it; a single file larger than the bound is still accepted
-    /// when nothing else waits. Default 2 GiB.
+    /// The most bytes an upload scope lets wait for upload (queued or in flight), counted per ``AzFuseClient``
+    /// instance written through inside the scope. A writer that would go over waits (asynchronously, in arrival
+    /// order) until uploads have drained below it; a single file larger than the bound is still accepted when
+    /// nothing else waits. Default 2 GiB.
     public var maxPendingBytes: Int64
     /// How many times a file whose upload failed with a transient error (network, throttling, a server error, a
     /// failed azcopy job) is sent again, in all; each attempt also gets the client's own request retries. Default 3.

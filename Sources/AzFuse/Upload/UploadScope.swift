@@ -1,7 +1,7 @@
 /// The upload mode of the current task, set by `withAsyncUpload` and inherited by child tasks.
 struct UploadScope: Sendable {
-    /// The scope's uploader, or `nil` when the scope made writes synchronous (`enabled: false`).
-    let uploader: AsyncUploader?
+    /// The scope's write-behind queues, or `nil` when the scope made writes synchronous (`enabled: false`).
+    let uploaders: ScopeUploaders?
     /// Whether written files are staged in shared memory.
     let stagesInSharedMemory: Bool
 

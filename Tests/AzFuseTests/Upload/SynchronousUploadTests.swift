@@ -95,20 +95,22 @@ import Testing
                     throw BodyFailure()
                 }
             }
-            let started = LockedValue(false)
+            let started = OneShotEvent()
             let task = Task {
                 try await fixture.fuse.withLocalPath(fixture.logical("cancelled.bin"), .write) { path in
                     try Data("partial".utf8).write(to: URL(fileURLWithPath: path))
-                    started.withLock { $0 = true }
-                    try await Task.sleep(for: .seconds(30))
+                    started.signal()
+                    // The body returns normally once cancelled: the write must still not be committed.
+                    await waitUntilCancelled()
                 }
             }
-            while !started.value { try await Task.sleep(for: .milliseconds(2)) }
+            await started.wait()
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
             #expect(fixture.cacheEntries().isEmpty)
             #expect(fixture.journalRecords().isEmpty)
-            #expect(try await fixture.emulator.requests().filter { $0.method == "PUT" && $0.blob != nil }.isEmpty)
+            let puts = try await fixture.emulator.requests().filter { $0.method == "PUT" && $0.blob != nil }
+            #expect(puts.isEmpty)
         }
     }
 

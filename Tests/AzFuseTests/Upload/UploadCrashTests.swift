@@ -23,10 +23,7 @@ import Testing
             }
         }
         // Kill only once the writer's requests reached the emulator (where they are held), so they arrive late.
-        let deadline = ContinuousClock.now + .seconds(30)
-        while try await emulator.delayedRequests() < delayedBeforeKill && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        if delayedBeforeKill > 0 { try await emulator.waitUntilHolding(atLeast: delayedBeforeKill) }
         kill(running.process.processIdentifier, SIGKILL)
         let result = running.finish()
         if killsItself {

@@ -27,10 +27,7 @@ import Testing
             let afterResume = try await emulator.requests().map { "\($0.operation ?? "") \($0.status)" }
             #expect(report.uploaded == [emulator.localPath("data/latest.bin")], "\(report); requests: \(afterResume)")
             // Wait for the killed writer's delayed request to be answered.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while try await emulator.delayedRequests() > 0 && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await emulator.waitUntilHoldingNone()
             let stray = try await emulator.requests().filter {
                 $0.blob == "azfuse_data/latest.bin" && $0.status == 412
             }

@@ -1,18 +1,21 @@
-extension PathResolver {
-    /// The cache folders of every mount (upload journals live inside them).
-    nonisolated var cacheRoots: [String] {
-        isEnabled ? rules.map { LogicalPath.absolutePath($0.cacheComponents) } : []
-    }
+/// Checks journal records against the mapping before anything is done with them: the upload side's use of the
+/// ``PathResolver``.
+///
+/// A record read back from a journal (possibly planted, or left by a process with another configuration) names its
+/// blob and cache file itself. It is uploaded only when both are exactly what a mount with the record's cache folder
+/// and storage account gives for its relative path (and for its logical path, when that is absolute).
+struct JournalRecordTargets: Sendable {
+    /// The mapping the records are checked against.
+    let resolver: PathResolver
 
     /// The blob a journaled upload goes to, with the credentials configured now, after checking the record against
-    /// the mapping: its blob name and cache file must be exactly what a mount with that cache folder and storage
-    /// account gives for its relative path (and for its logical path, when that is absolute).
+    /// the mapping.
     ///
     /// - Parameters:
     ///   - cacheRoot: The cache folder whose journal holds the record.
     ///   - record: The record.
     /// - Returns: The target, or why the record is refused (never uploaded).
-    nonisolated func target(cacheRoot: String, record: UploadJournalRecord) -> Result<BlobTarget, AzFuseError> {
+    func target(cacheRoot: String, record: UploadJournalRecord) -> Result<BlobTarget, AzFuseError> {
         func refuse(_ reason: String) -> Result<BlobTarget, AzFuseError> {
             .failure(
                 AzFuseError(
@@ -22,7 +25,7 @@ extension PathResolver {
         guard !relative.isEmpty, LogicalPath.relativePath(relative) == record.relativePath else {
             return refuse("names the path '\(record.relativePath)', which is not a normalized path in its mount")
         }
-        let candidates = rules.filter {
+        let candidates = resolver.rules.filter {
             LogicalPath.absolutePath($0.cacheComponents) == cacheRoot
                 && $0.mount.storageAccount == record.storageAccountName
         }
@@ -43,7 +46,7 @@ extension PathResolver {
             storageAccountName: record.storageAccountName, account: rule.account, blobName: record.blobName,
             cachePath: record.cachePath, cacheRoot: cacheRoot, relativePath: record.relativePath)
         if record.logicalPath.hasPrefix("/") {
-            guard let resolved = try? resolve(record.logicalPath, currentFolder: "/").blob,
+            guard let resolved = try? resolver.resolve(record.logicalPath, currentFolder: "/").blob,
                 resolved.blobName == target.blobName, resolved.cachePath == target.cachePath,
                 resolved.storageAccountName == target.storageAccountName
             else { return refuse("names the blob '\(record.blobName)', which is not where its path maps") }
