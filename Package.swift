@@ -9,13 +9,24 @@ let package = Package(
         .executable(name: "azfuse", targets: ["azfuse"]),
     ],
     targets: [
+        // The layers, bottom up: AzFuseYAML and AzFuseBlobClient depend on no other target (each states its contract
+        // at the top of its main file: YAMLReader.swift, BlobClient.swift); the AzFuse library sits on both.
+        .target(
+            name: "AzFuseYAML",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "AzFuseBlobClient",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .target(
             name: "AzFuse",
+            dependencies: ["AzFuseYAML", "AzFuseBlobClient"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "azfuse",
-            dependencies: ["AzFuse"],
+            dependencies: ["AzFuse", "AzFuseBlobClient"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -25,13 +36,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "azfuse-benchmark",
-            dependencies: ["AzFuse", "AzFuseEmulator"],
+            dependencies: ["AzFuse", "AzFuseBlobClient", "AzFuseEmulator"],
             path: "Sources/azfuse-benchmark",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "azfuse-demo",
-            dependencies: ["AzFuse", "AzFuseEmulator"],
+            dependencies: ["AzFuse", "AzFuseBlobClient", "AzFuseEmulator"],
             path: "Sources/azfuse-demo",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -49,7 +60,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AzFuseTests",
-            dependencies: ["AzFuse", "azfuse", "azfuse-test-writer", "azfuse-test-reader"],
+            dependencies: [
+                "AzFuse", "AzFuseYAML", "AzFuseBlobClient", "azfuse", "azfuse-test-writer", "azfuse-test-reader",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

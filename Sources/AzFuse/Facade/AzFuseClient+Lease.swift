@@ -139,7 +139,7 @@ extension AzFuseClient {
 
     /// Renews the lease every `interval` until cancelled; returns the error that ended renewing, or `nil` when it
     /// was cancelled.
-    private static func renew(client: BlobClient, blobName: String, id: String, every interval: Duration) async
+    private static func renew(client: ContainerClient, blobName: String, id: String, every interval: Duration) async
         -> AzFuseError?
     {
         while true {

@@ -1,3 +1,4 @@
+import AzFuseBlobClient
 import Foundation
 
 #if canImport(Glibc)
@@ -194,7 +195,7 @@ extension AzFuseClient {
     }
 
     /// The native client for a mapped path's storage account.
-    func client(for blob: BlobTarget) throws -> BlobClient {
+    func client(for blob: BlobTarget) throws -> ContainerClient {
         try clients.client(for: blob.account)
     }
 

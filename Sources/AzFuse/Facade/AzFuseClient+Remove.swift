@@ -1,3 +1,4 @@
+import AzFuseBlobClient
 import Foundation
 
 #if canImport(Glibc)
@@ -106,7 +107,7 @@ extension AzFuseClient {
     /// Deletes blobs, ``removalParallelism`` at a time; a blob already gone counts as deleted. The cached copies
     /// are left to the caller.
     private func deleteBlobs(
-        _ targets: [(path: String, blobName: String)], client: BlobClient,
+        _ targets: [(path: String, blobName: String)], client: ContainerClient,
         progress: (@Sendable (TransferProgress) -> Void)?
     ) async -> [AzFuseError] {
         let total = targets.count

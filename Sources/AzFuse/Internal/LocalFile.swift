@@ -1,79 +1,56 @@
-import Foundation
+import AzFuseBlobClient
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Thin wrappers over POSIX file calls that report failures as ``AzFuseError`` `.fileSystem` naming the path.
+/// The POSIX file calls of the blob client's `FileIO`, for the library: failures are reported as ``AzFuseError``
+/// (`.notFound` for a missing file, else `.fileSystem`) naming the path.
 enum LocalFile {
     /// Opens `path` for reading.
-    static func openForReading(_ path: String) throws -> Int32 {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw error("open", path) }
-        return descriptor
+    static func openForReading(_ path: String) throws(AzFuseError) -> Int32 {
+        do { return try FileIO.openForReading(path) } catch { throw AzFuseError(error) }
     }
 
     /// Creates `path`, which must not exist, for reading and writing.
-    static func createExclusive(_ path: String) throws -> Int32 {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw error("create", path) }
-        return descriptor
+    static func createExclusive(_ path: String) throws(AzFuseError) -> Int32 {
+        do { return try FileIO.createExclusive(path) } catch { throw AzFuseError(error) }
     }
 
     /// The size of the open file.
-    static func size(of descriptor: Int32, path: String) throws -> Int64 {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw error("stat", path) }
-        return Int64(info.st_size)
+    static func size(of descriptor: Int32, path: String) throws(AzFuseError) -> Int64 {
+        do { return try FileIO.size(of: descriptor, path: path) } catch { throw AzFuseError(error) }
     }
 
     /// Cuts the open file to `length` bytes.
-    static func truncate(_ descriptor: Int32, to length: Int64, path: String) throws {
-        guard ftruncate(descriptor, off_t(length)) == 0 else { throw error("truncate", path) }
+    static func truncate(_ descriptor: Int32, to length: Int64, path: String) throws(AzFuseError) {
+        do { try FileIO.truncate(descriptor, to: length, path: path) } catch { throw AzFuseError(error) }
     }
 
     /// Reads up to `buffer.count` bytes at `offset`, stopping early only at end of file; returns the count read.
     static func read(
         _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String
-    ) throws -> Int {
-        var done = 0
-        while done < buffer.count {
-            let result = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw error("read", path)
-            }
-            if result == 0 { break }
-            done += result
+    ) throws(AzFuseError) -> Int {
+        do {
+            return try FileIO.read(descriptor, into: buffer, at: offset, path: path)
+        } catch {
+            throw AzFuseError(error)
         }
-        return done
     }
 
     /// Closes the descriptor, reporting a failure (a deferred write error, for example).
-    static func close(_ descriptor: Int32, path: String) throws {
-        guard Glibc.close(descriptor) == 0 else { throw error("close", path) }
+    static func close(_ descriptor: Int32, path: String) throws(AzFuseError) {
+        do { try FileIO.close(descriptor, path: path) } catch { throw AzFuseError(error) }
     }
 
     /// Closes the descriptor on an error path, ignoring failures.
     static func closeQuietly(_ descriptor: Int32) {
-        _ = Glibc.close(descriptor)
+        FileIO.closeQuietly(descriptor)
     }
 
     /// Atomically replaces `destination` with `source`.
-    static func rename(_ source: String, to destination: String) throws {
-        guard Glibc.rename(source, destination) == 0 else { throw error("rename into place", destination) }
+    static func rename(_ source: String, to destination: String) throws(AzFuseError) {
+        do { try FileIO.rename(source, to: destination) } catch { throw AzFuseError(error) }
     }
 
     /// Removes `path` on an error path, ignoring failures.
     static func removeQuietly(_ path: String) {
-        _ = unlink(path)
-    }
-
-    private static func error(_ operation: String, _ path: String) -> AzFuseError {
-        let code = errno
-        return AzFuseError(
-            code == ENOENT ? .notFound : .fileSystem,
-            "could not \(operation) the file: \(String(cString: strerror(code)))",
-            path: path)
+        FileIO.removeQuietly(path)
     }
 }
