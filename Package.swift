@@ -9,18 +9,32 @@ let package = Package(
         .executable(name: "azfuse", targets: ["azfuse"]),
     ],
     targets: [
+        // The layers, bottom up (each target states its contract at the top of its main file): AzFuseSystem
+        // (Syscall.swift: POSIX calls and their errors), AzFuseYAML (YAMLReader.swift) and AzFuseBlobClient
+        // (BlobClient.swift, the Blob REST client) on it, and the AzFuse library on all three. A layer that imports
+        // one above it does not compile.
         .target(
             name: "AzFuseSystem",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
-            name: "AzFuse",
+            name: "AzFuseYAML",
             dependencies: ["AzFuseSystem"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "AzFuseBlobClient",
+            dependencies: ["AzFuseSystem"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "AzFuse",
+            dependencies: ["AzFuseSystem", "AzFuseYAML", "AzFuseBlobClient"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "azfuse",
-            dependencies: ["AzFuse"],
+            dependencies: ["AzFuse", "AzFuseBlobClient"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
@@ -30,13 +44,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "azfuse-benchmark",
-            dependencies: ["AzFuse", "AzFuseEmulator"],
+            dependencies: ["AzFuse", "AzFuseBlobClient", "AzFuseEmulator"],
             path: "Sources/azfuse-benchmark",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "azfuse-demo",
-            dependencies: ["AzFuse", "AzFuseEmulator"],
+            dependencies: ["AzFuse", "AzFuseBlobClient", "AzFuseEmulator"],
             path: "Sources/azfuse-demo",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
@@ -54,7 +68,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AzFuseTests",
-            dependencies: ["AzFuse", "azfuse", "azfuse-test-writer", "azfuse-test-reader"],
+            dependencies: [
+                "AzFuse", "AzFuseSystem", "AzFuseYAML", "AzFuseBlobClient", "azfuse", "azfuse-test-writer", "azfuse-test-reader",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

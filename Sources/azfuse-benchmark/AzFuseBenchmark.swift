@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import AzFuseEmulator
 import Foundation
 
@@ -49,11 +50,14 @@ enum AzFuseBenchmark {
     ) async throws -> [BenchmarkRow] {
         var configuration = BlobClient.Configuration()
         if let parallelism = options.clientParallelism { configuration.parallelism = parallelism }
-        let client = try BlobClient(account: emulator.account(container: "benchmark"), configuration: configuration)
+        let account = emulator.account(container: "benchmark")
+        let client = try BlobClient(account: account, configuration: configuration)
         try await client.createContainer()
-        let sas = try client.makeContainerSAS(permissions: .all, expiresOn: Date() + 86_400)
+        let sas = try client.makeContainerSAS(
+            permissions: BlobSASPermissions.all.description, expiresOn: Date() + 86_400)
         let context = BenchmarkContext(
-            options: options, client: client, sasToken: sas, workDirectory: workDirectory, emulator: emulator)
+            options: options, account: account, client: client, sasToken: sas, workDirectory: workDirectory,
+            emulator: emulator)
         var rows: [BenchmarkRow] = []
         for section in sections {
             print("running \(section.name)...")

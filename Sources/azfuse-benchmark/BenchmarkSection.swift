@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import AzFuseEmulator
 import Foundation
 
@@ -15,6 +16,8 @@ protocol BenchmarkSection: Sendable {
 /// scratch directory.
 struct BenchmarkContext: Sendable {
     let options: BenchmarkOptions
+    /// The benchmark container on the emulator.
+    let account: StorageAccount
     let client: BlobClient
     /// A container SAS with every permission, for curl.
     let sasToken: String
@@ -42,7 +45,7 @@ struct BenchmarkContext: Sendable {
                     local: logicalFolder(name), remote: name, cache: workDirectory + "/\(name)/cache\(cacheTag)",
                     storageAccount: "benchmark")
             ],
-            storageAccounts: ["benchmark": client.account], azcopyPath: options.azcopyPath, transfer: transfer)
+            storageAccounts: ["benchmark": account], azcopyPath: options.azcopyPath, transfer: transfer)
     }
 
     /// The logical folder of ``makeFuse(_:cacheTag:transfer:)``'s mount.

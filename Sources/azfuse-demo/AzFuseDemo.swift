@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import AzFuseEmulator
 import Foundation
 

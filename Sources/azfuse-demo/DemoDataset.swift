@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import Foundation
 
 /// The sample data the demonstration puts in the container: `datasets/demo/images/<i>.jpg` (4 KiB each, content

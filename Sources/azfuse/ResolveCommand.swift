@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import Foundation
 
 /// `azfuse resolve [--json] PATH...`: shows where each logical path lives.

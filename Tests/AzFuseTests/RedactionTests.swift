@@ -1,6 +1,7 @@
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 @Suite struct RedactionTests {
     @Test func redactsSASSignatureAndKeepsOtherFields() {

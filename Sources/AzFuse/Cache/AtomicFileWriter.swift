@@ -1,3 +1,5 @@
+import AzFuseSystem
+import AzFuseBlobClient
 import Foundation
 
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import AzFuseYAML
+
 /// Reads an azfuse mapping YAML file: a list of `{local, remote, cache, storage_account}` entries.
 ///
 /// `cache_lock` is accepted and ignored (AzFuse always locks per file); other unknown keys are ignored, as azfuse
@@ -9,7 +11,12 @@ enum MappingFile {
     ///
     /// - Throws: ``AzFuseError/Code/invalidConfiguration`` naming the file (and line) when it is missing or wrong.
     static func load(_ path: String) throws -> [Mount] {
-        let document = try YAMLReader.parse(contentsOf: path)
+        let document: YAMLValue
+        do {
+            document = try YAMLReader.parse(contentsOf: path)
+        } catch {
+            throw AzFuseError(error)
+        }
         return try mounts(from: document, file: path)
     }
 

@@ -1,3 +1,4 @@
+import AzFuseBlobClient
 import Foundation
 
 /// A storage account and container that mounts map paths into, with its credentials and endpoint.
@@ -42,16 +43,7 @@ public struct StorageAccount: Sendable, Hashable, CustomStringConvertible, Custo
     }
 
     /// The account, container and endpoint, with credentials shown only as present or absent.
-    public var description: String {
-        let credential =
-            switch (accountKey != nil, sasToken != nil) {
-            case (true, true): "key and SAS"
-            case (true, false): "key"
-            case (false, true): "SAS"
-            case (false, false): "anonymous"
-            }
-        return "\(accountName)/\(containerName) at \(endpoint.absoluteString) (\(credential))"
-    }
+    public var description: String { blobAccount.description }
 
     /// Same as ``description``: secrets are never shown.
     public var debugDescription: String { "StorageAccount(\(description))" }

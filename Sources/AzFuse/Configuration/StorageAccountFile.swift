@@ -1,3 +1,4 @@
+import AzFuseYAML
 import Foundation
 
 /// Reads an azfuse storage account YAML file (`<folder>/<name>.yaml`), following `_base_` includes.
@@ -50,7 +51,12 @@ enum StorageAccountFile {
                 .invalidConfiguration, "\(path): '_base_' includes nest deeper than \(maximumIncludeDepth) files",
                 path: path)
         }
-        let document = try YAMLReader.parse(contentsOf: path)
+        let document: YAMLValue
+        do {
+            document = try YAMLReader.parse(contentsOf: path)
+        } catch {
+            throw AzFuseError(error)
+        }
         guard case .mapping(let entries) = document else {
             throw AzFuseError(
                 .invalidConfiguration,

@@ -1,3 +1,5 @@
+import AzFuseBlobClient
+
 /// The one error type thrown by AzFuse.
 ///
 /// Every error carries a ``Code`` you can switch on, a human-readable ``message`` that says what went wrong and what

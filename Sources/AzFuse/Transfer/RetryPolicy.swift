@@ -1,4 +1,4 @@
-import Foundation
+import AzFuseBlobClient
 
 /// How AzFuse survives throttling, dropped connections and other transient failures, following Azure Storage's
 /// retry guidance. One policy governs every request of the native client and every azcopy job.
@@ -14,8 +14,7 @@ import Foundation
 /// - Each attempt may take ``tryTimeout`` plus the time its body needs at ``minimumThroughput``, so large blocks
 ///   and ranges are not cut off, and a hung connection costs one try rather than the whole budget.
 ///
-/// Set it with ``TransferOptions/retry`` (or `AZFUSE_MAX_RETRIES` and `AZFUSE_RETRY_BUDGET_SECONDS`), or per
-/// ``BlobClient`` with ``BlobClient/Configuration/retry``.
+/// Set it with ``TransferOptions/retry`` (or `AZFUSE_MAX_RETRIES` and `AZFUSE_RETRY_BUDGET_SECONDS`).
 public struct RetryPolicy: Sendable, Hashable {
     /// The most attempts per request or azcopy job, the first included. Default 31 (30 retries): enough that
     /// the ``budget`` is what normally ends retrying, even when a burst of failures comes back at once.
@@ -33,7 +32,7 @@ public struct RetryPolicy: Sendable, Hashable {
     public var minimumThroughput: Int
 
     /// The statuses worth retrying: timeouts, throttling and server errors.
-    public static let retryableStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
+    public static let retryableStatuses: Set<Int> = BlobRetryPolicy.retryableStatuses
 
     /// Creates a retry policy.
     ///
@@ -52,74 +51,34 @@ public struct RetryPolicy: Sendable, Hashable {
         tryTimeout: Duration = .seconds(30),
         minimumThroughput: Int = 256 << 10
     ) {
-        self.maxAttempts = max(1, maxAttempts)
-        self.budget = max(.zero, budget)
-        self.initialDelay = max(.zero, initialDelay)
-        self.maxDelay = max(.zero, maxDelay)
-        self.tryTimeout = max(.seconds(1), tryTimeout)
-        self.minimumThroughput = max(1, minimumThroughput)
+        let policy = BlobRetryPolicy(
+            maxAttempts: maxAttempts, budget: budget, initialDelay: initialDelay, maxDelay: maxDelay,
+            tryTimeout: tryTimeout, minimumThroughput: minimumThroughput)
+        self.maxAttempts = policy.maxAttempts
+        self.budget = policy.budget
+        self.initialDelay = policy.initialDelay
+        self.maxDelay = policy.maxDelay
+        self.tryTimeout = policy.tryTimeout
+        self.minimumThroughput = policy.minimumThroughput
     }
 
-    /// The wait before the retry that follows failed attempt number `attempt` (1 for the first attempt).
-    ///
-    /// - Parameters:
-    ///   - attempt: The attempt that failed, from 1.
-    ///   - retryAfter: The wait the service asked for, if any.
-    ///   - random: A number in `0...1` (uniform in production, fixed in tests).
-    /// - Returns: With `retryAfter`, that wait plus up to a tenth of it (so clients told the same do not all
-    ///   return at once); otherwise `random × min(maxDelay, initialDelay × 2^(attempt − 1))` (full jitter).
-    func delay(forAttempt attempt: Int, retryAfter: Duration?, random: Double) -> Duration {
-        let unit = min(max(random, 0), 1)
-        if let retryAfter {
-            return retryAfter + retryAfter * (unit / 10)
-        }
-        let exponential = initialDelay.seconds * Double(1 << min(max(attempt - 1, 0), 30))
-        return .seconds(min(exponential, maxDelay.seconds) * unit)
+    /// The same policy for the blob client, which does the arithmetic (backoff, budget, per-try timeout) for both.
+    var blobRetryPolicy: BlobRetryPolicy {
+        var policy = BlobRetryPolicy()
+        policy.maxAttempts = maxAttempts
+        policy.budget = budget
+        policy.initialDelay = initialDelay
+        policy.maxDelay = maxDelay
+        policy.tryTimeout = tryTimeout
+        policy.minimumThroughput = minimumThroughput
+        return policy
     }
 
-    /// Whether to retry after failed attempt number `attempt`, and after how long.
-    ///
-    /// - Parameters:
-    ///   - attempt: The attempt that failed, from 1.
-    ///   - elapsed: The time since the first attempt started.
-    ///   - retryAfter: The wait the service asked for, if any.
-    ///   - random: A number in `0...1`.
-    /// - Returns: The wait, capped by what is left of the budget; `nil` when attempts or budget are spent, or
-    ///   the service asked for a wait longer than what is left of the budget.
+    /// Whether to retry after failed attempt number `attempt`, and after how long: see
+    /// `BlobRetryPolicy.nextDelay(afterAttempt:elapsed:retryAfter:random:)`.
     func nextDelay(afterAttempt attempt: Int, elapsed: Duration, retryAfter: Duration?, random: Double)
         -> Duration?
     {
-        guard attempt < maxAttempts else { return nil }
-        let remaining = budget - elapsed
-        guard remaining > .zero else { return nil }
-        if let retryAfter, retryAfter > remaining { return nil }
-        return min(delay(forAttempt: attempt, retryAfter: retryAfter, random: random), remaining)
-    }
-
-    /// The time one attempt carrying `bodyBytes` bytes (sent or expected back) may take.
-    func tryTimeout(bodyBytes: Int64) -> Duration {
-        tryTimeout + .seconds(Double(max(0, bodyBytes)) / Double(minimumThroughput))
-    }
-
-    /// The wait a response asks for: `x-ms-retry-after-ms` (milliseconds), else `Retry-After` (seconds, or an
-    /// HTTP date compared with `now`); `nil` when neither is present and valid.
-    ///
-    /// - Parameters:
-    ///   - header: Looks a response header up by name (case-insensitively).
-    ///   - now: The current time, for a date-valued `Retry-After`.
-    static func retryAfter(header: (String) -> String?, now: Date = Date()) -> Duration? {
-        if let text = header("x-ms-retry-after-ms")?.trimmingCharacters(in: .whitespaces),
-            let milliseconds = Int64(text), milliseconds >= 0
-        {
-            return .milliseconds(milliseconds)
-        }
-        guard let text = header("Retry-After")?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-            return nil
-        }
-        if let seconds = Int64(text) {
-            return seconds >= 0 ? .seconds(seconds) : nil
-        }
-        guard let date = HTTPDate.parseRFC1123(text) else { return nil }
-        return .seconds(max(0, date.timeIntervalSince(now)))
+        blobRetryPolicy.nextDelay(afterAttempt: attempt, elapsed: elapsed, retryAfter: retryAfter, random: random)
     }
 }

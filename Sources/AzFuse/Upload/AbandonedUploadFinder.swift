@@ -1,3 +1,5 @@
+import AzFuseBlobClient
+import AzFuseSystem
 import Foundation
 
 #if canImport(Glibc)

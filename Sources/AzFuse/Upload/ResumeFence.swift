@@ -1,3 +1,4 @@
+import AzFuseBlobClient
 import Foundation
 
 /// Uploads content resumed from a dead writer's journal under a blob lease, so that a request the dead writer sent
@@ -12,7 +13,7 @@ enum ResumeFence {
     static let leaseSeconds = 60
 
     /// Uploads `item` under a new lease and returns the lease ID (the caller keeps renewing and releases it).
-    static func upload(_ item: UploadItem, client: BlobClient) async throws -> String {
+    static func upload(_ item: UploadItem, client: ContainerClient) async throws -> String {
         let id = UUID().uuidString.lowercased()
         let blob = item.target.blobName
         do {
@@ -32,16 +33,12 @@ enum ResumeFence {
     }
 
     /// Uploads `item` with `leaseID` (or none).
-    static func upload(_ item: UploadItem, client: BlobClient, leaseID: String?) async throws -> BlobProperties {
-        var upload = BlobUpload(
-            service: client.service, file: item.source, blobName: item.target.blobName, contentType: nil,
-            metadata: [:])
-        upload.leaseID = leaseID
-        return try await upload.run()
+    static func upload(_ item: UploadItem, client: ContainerClient, leaseID: String?) async throws -> BlobProperties {
+        try await client.upload(from: item.source, to: item.target.blobName, leaseID: leaseID)
     }
 
     /// Keeps the lease until `deadline` (renewing it), then releases it; stops early if renewing fails.
-    static func hold(blob: String, id: String, client: BlobClient, until deadline: ContinuousClock.Instant) async {
+    static func hold(blob: String, id: String, client: ContainerClient, until deadline: ContinuousClock.Instant) async {
         while ContinuousClock.now < deadline {
             let next = min(deadline, ContinuousClock.now + .seconds(leaseSeconds / 3))
             try? await Task.sleep(until: next, clock: .continuous)

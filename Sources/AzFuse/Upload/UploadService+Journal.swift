@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 
 extension UploadService {

@@ -179,7 +179,7 @@ import Testing
                         local: fixture.emulator.localPath("data"), remote: "azfuse_data",
                         cache: fixture.emulator.localPath("new/cache"), storageAccount: "main")
                 ],
-                storageAccounts: ["main": fixture.client.account])
+                storageAccounts: ["main": fixture.client.storageAccount])
             let fuse = try AzFuseClient(configuration: configuration)
             #expect(try await fuse.read(fixture.logical("deep/er/f.txt")) == Data("remote".utf8))
             for folder in ["new", "new/cache", "new/cache/deep", "new/cache/deep/er"] {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// The read path against the emulator: misses download once, hits need no network, failures name the path.
 @Suite struct CacheReadTests {
@@ -42,7 +43,7 @@ import Testing
     ) async throws -> Result {
         try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
-            var account = client.account
+            var account = client.storageAccount
             if let makeAccount { account = try makeAccount(emulator, account) }
             let configuration = AzFuseConfiguration(
                 mounts: [
@@ -142,7 +143,7 @@ import Testing
     @Test func expiredSASFailsClearlyWithoutHanging() async throws {
         let expire: (BlobEmulator, StorageAccount) throws -> StorageAccount = { _, account in
             let sas = try BlobClient(account: account).makeContainerSAS(
-                permissions: [.read, .list], expiresOn: Date(timeIntervalSinceNow: -3600),
+                permissions: "rl", expiresOn: Date(timeIntervalSinceNow: -3600),
                 startsOn: Date(timeIntervalSinceNow: -7200))
             var expired = account
             expired.accountKey = nil

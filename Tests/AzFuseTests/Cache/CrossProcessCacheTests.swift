@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// Several processes sharing one cache: each missing blob is downloaded once, and a process killed mid-download
 /// leaves no partial file under the final name.

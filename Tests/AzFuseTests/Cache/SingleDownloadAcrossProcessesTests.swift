@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// Many processes asking for the same uncached blobs at once, through every entry point (`azfuse download`,
 /// `azfuse cat`, the library's `prepare` and `read`): each blob is downloaded exactly once, counted in the

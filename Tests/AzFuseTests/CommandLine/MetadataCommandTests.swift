@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -105,7 +106,7 @@ import Testing
             #expect(help.standardOutput.contains("secret"))
 
             let accounts = setup.environment["AZFUSE_STORAGE_ACCOUNT_CONFIG_FOLDER"]!
-            let sas = try setup.client.makeContainerSAS(permissions: [.read], expiresOn: Date() + 3600)
+            let sas = try setup.client.makeContainerSAS(permissions: "r", expiresOn: Date() + 3600)
             try """
             account_name: \(BlobEmulator.accountName)
             container_name: \(setup.client.account.containerName)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// `azfuse uploads list|retry|discard` against the emulator, with a parked upload left by a read-only credential.
 @Suite(.serialized) struct UploadsCommandTests {
@@ -10,7 +11,7 @@ import Testing
         var configuration = try AzFuseConfiguration.fromEnvironment(setup.environment)
         var account = try #require(configuration.storageAccounts["emulator"])
         account.sasToken = try setup.client.makeContainerSAS(
-            permissions: [.read, .list], expiresOn: Date(timeIntervalSinceNow: 3600),
+            permissions: "rl", expiresOn: Date(timeIntervalSinceNow: 3600),
             startsOn: Date(timeIntervalSinceNow: -7200))
         account.accountKey = nil
         configuration.storageAccounts["emulator"] = account
@@ -55,7 +56,7 @@ import Testing
             let check = setup.emulator.localPath("check")
             _ = try await setup.client.download("azfuse_data/kept.bin", to: check)
             #expect(try Data(contentsOf: URL(fileURLWithPath: check)) == Data("content of kept.bin".utf8))
-            await #expect(throws: AzFuseError.self) {
+            await #expect(throws: BlobError.self) {
                 _ = try await setup.client.properties(of: "azfuse_data/dropped.bin")
             }
         }

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseYAML
 
 /// Mapping files: azfuse-compatible `remote` normalization, errors that name the file and line, and files that are
 /// not regular files refused at once.
@@ -100,6 +101,29 @@ import Testing
                 == (try MappingFile.mounts(
                     from: YAMLReader.parse("- {local: d, remote: r, cache: /c, storage_account: main}", file: "f"),
                     file: "f"))[0])
+    }
+
+    @Test func yamlErrorsBecomeConfigurationErrorsWithTheReadersText() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let mapping = try directory.write("- {local: d, remote: r\n", to: "mapping.yaml")
+        let account = try directory.write("account_name: a\n\tcontainer_name: c\n", to: "account.yaml")
+        for (file, load) in [
+            (mapping, { _ = try MappingFile.load(mapping) }),
+            (account, { _ = try StorageAccountFile.load(name: "account", folder: directory.path) }),
+        ] as [(String, () throws -> Void)] {
+            let yamlError = try #require(throws: YAMLError.self) { try YAMLReader.parse(contentsOf: file) }
+            let error = try #require(throws: AzFuseError.self) { try load() }
+            #expect(error.code == .invalidConfiguration)
+            #expect(error.path == file)
+            #expect(error.message == yamlError.message)
+            #expect(error.message.hasPrefix("\(file):\(yamlError.line ?? 0):\(yamlError.column ?? 0): "))
+        }
+        let missing = directory.file("missing.yaml")
+        let error = try #require(throws: AzFuseError.self) { try MappingFile.load(missing) }
+        #expect(error.code == .invalidConfiguration)
+        #expect(error.path == missing)
+        #expect(error.message == "\(missing): the configuration file does not exist; check the path")
     }
 
     @Test func symlinkedMappingFileIsRead() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import AzFuse
+@testable import AzFuseYAML
 
 @Suite struct YAMLReaderTests {
     // MARK: - Valid documents
@@ -331,9 +331,8 @@ import Testing
         do {
             let value = try parse(rejection.text)
             Issue.record("expected an error, got \(value)")
-        } catch let error as AzFuseError {
-            #expect(error.code == .invalidConfiguration)
-            #expect(error.path == "test.yaml")
+        } catch let error as YAMLError {
+            #expect(error.file == "test.yaml")
             #expect(error.message.hasPrefix("test.yaml:\(rejection.line):\(rejection.column): "), "\(error.message)")
             #expect(error.message.contains(rejection.says), "\(error.message)")
             #expect(error.message.contains("; "), "\(error.message)")
@@ -364,31 +363,28 @@ import Testing
 
     @Test func reportsInvalidUTF8WithItsPosition() throws {
         try withTemporaryFile(Data("a: 1\nb: x".utf8) + Data([0xFF]) + Data("\n".utf8)) { path in
-            let error = try #require(throws: AzFuseError.self) { try YAMLReader.parse(contentsOf: path) }
-            #expect(error.code == .invalidConfiguration)
-            #expect(error.path == path)
+            let error = try #require(throws: YAMLError.self) { try YAMLReader.parse(contentsOf: path) }
+            #expect(error.file == path)
             #expect(error.message == "\(path):2:5: the file is not valid UTF-8; save it as UTF-8")
         }
     }
 
     @Test func reportsMissingDirectoryAndOversizedFiles() throws {
         let missing = "/nonexistent-azfuse-test/config.yaml"
-        let error = try #require(throws: AzFuseError.self) { try YAMLReader.parse(contentsOf: missing) }
-        #expect(error.code == .invalidConfiguration)
-        #expect(error.path == missing)
+        let error = try #require(throws: YAMLError.self) { try YAMLReader.parse(contentsOf: missing) }
+        #expect(error.file == missing)
         #expect(error.message.hasPrefix("\(missing): the configuration file does not exist"))
 
         let directory = FileManager.default.temporaryDirectory.path
-        let directoryError = try #require(throws: AzFuseError.self) { try YAMLReader.parse(contentsOf: directory) }
+        let directoryError = try #require(throws: YAMLError.self) { try YAMLReader.parse(contentsOf: directory) }
         #expect(directoryError.message.contains("is a directory"))
 
         try withTemporaryFile(Data(repeating: 0x61, count: YAMLReader.maximumFileSize + 1)) { path in
-            let sizeError = try #require(throws: AzFuseError.self) { try YAMLReader.parse(contentsOf: path) }
-            #expect(sizeError.code == .invalidConfiguration)
+            let sizeError = try #require(throws: YAMLError.self) { try YAMLReader.parse(contentsOf: path) }
             #expect(sizeError.message.contains("larger than 1048576 bytes"))
         }
         try withTemporaryFile(Data("a: [1,\n".utf8)) { path in
-            let syntaxError = try #require(throws: AzFuseError.self) { try YAMLReader.parse(contentsOf: path) }
+            let syntaxError = try #require(throws: YAMLError.self) { try YAMLReader.parse(contentsOf: path) }
             #expect(syntaxError.message.hasPrefix("\(path):1:4: this '[' is never closed"))
         }
     }

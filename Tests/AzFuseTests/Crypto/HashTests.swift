@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 @Suite struct HashTests {
     private static func hex(_ bytes: [UInt8]) -> String {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -150,7 +151,7 @@ import Testing
                         local: emulator.localPath("root"), remote: "", cache: emulator.localPath("root-cache"),
                         storageAccount: "main"),
                 ],
-                storageAccounts: ["main": client.account])
+                storageAccounts: ["main": client.storageAccount])
             let fuse = try AzFuseClient(configuration: configuration)
             let fixture = MetadataFixture(emulator: emulator, client: client, fuse: fuse)
             try await Self.putRaw(fixture, "special/shadowed.txt", "shadowed")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// withLease and breakLease: a cross-machine lock through blob leases, and its local flock counterpart.
 @Suite struct LeaseTests {
@@ -173,7 +174,7 @@ import Testing
         let id = UUID().uuidString.lowercased()
         do {
             try await fixture.client.acquireLease(on: blobName, id: id, seconds: 15)
-        } catch let error as AzFuseError where error.code == .conflict {
+        } catch let error as BlobError where error.code == .conflict {
             return false
         }
         try await fixture.client.releaseLease(on: blobName, id: id)

@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// An emulator container and an instance with two mounts onto it: `<scratch>/data` onto the prefix `azfuse_data`,
 /// and `<scratch>/root` onto the container root.
@@ -39,7 +40,7 @@ struct MetadataFixture {
         do {
             _ = try await client.properties(of: blobName)
             return true
-        } catch let error as AzFuseError where error.code == .notFound {
+        } catch let error as BlobError where error.code == .notFound {
             return false
         }
     }
@@ -55,7 +56,7 @@ struct MetadataFixture {
     ) async throws -> Result {
         try await BlobEmulator.with(ownEmulator: ownEmulator, suite: suite) { emulator in
             let client = try await emulator.makeClient()
-            let account = try makeAccount?(client.account) ?? client.account
+            let account = try makeAccount?(client.storageAccount) ?? client.storageAccount
             let configuration = AzFuseConfiguration(
                 mounts: [
                     Mount(
@@ -77,7 +78,7 @@ struct MetadataFixture {
         { account in
             var limited = account
             limited.sasToken = try BlobClient(account: account).makeContainerSAS(
-                permissions: permissions, expiresOn: Date(timeIntervalSinceNow: 3600))
+                permissions: permissions.description, expiresOn: Date(timeIntervalSinceNow: 3600))
             limited.accountKey = nil
             return limited
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// remove, removeTree and upload(localFile:to:) against the emulator, and on local files.
 @Suite struct RemoveUploadTests {

@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -324,5 +325,14 @@ private final class EmulatorProcess: Sendable {
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         close(output)
+    }
+}
+
+extension BlobClient {
+    /// The client's account and container as the library's ``StorageAccount``, for configurations.
+    var storageAccount: StorageAccount {
+        StorageAccount(
+            accountName: account.accountName, containerName: account.containerName, accountKey: account.accountKey,
+            sasToken: account.sasToken, endpoint: account.endpoint)
     }
 }

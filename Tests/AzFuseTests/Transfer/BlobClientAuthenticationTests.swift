@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -26,7 +27,7 @@ import Testing
     @Test func clientWithMintedContainerSASWorks() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let keyClient = try await prepare(emulator)
-            let token = try keyClient.makeContainerSAS(permissions: .all, expiresOn: Date() + 600)
+            let token = try keyClient.makeContainerSAS(permissions: "racwdl", expiresOn: Date() + 600)
             let client = try sasClient(emulator, keyClient, token: token)
             try await emulator.clearRequests()
             #expect(try await client.list(prefix: "dir/").map(\.name) == ["dir/blob"])
@@ -42,10 +43,10 @@ import Testing
         try await BlobEmulator.withEmulator { emulator in
             let keyClient = try await prepare(emulator)
             let token = try keyClient.makeBlobSAS(
-                for: "dir/blob", permissions: .read, expiresOn: Date() + 600, startsOn: Date() - 60)
+                for: "dir/blob", permissions: "r", expiresOn: Date() + 600, startsOn: Date() - 60)
             let client = try sasClient(emulator, keyClient, token: token)
             #expect(try await client.properties(of: "dir/blob").size == 2000)
-            let error = await #expect(throws: AzFuseError.self) { try await client.properties(of: "dir/other") }
+            let error = await #expect(throws: BlobError.self) { try await client.properties(of: "dir/other") }
             #expect(error?.code == .authenticationFailed)
         }
     }
@@ -53,25 +54,25 @@ import Testing
     @Test func tamperedExpiredAndUnderPrivilegedSASFailWithTheRightCodes() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let keyClient = try await prepare(emulator)
-            let good = try keyClient.makeContainerSAS(permissions: [.read, .list], expiresOn: Date() + 600)
+            let good = try keyClient.makeContainerSAS(permissions: "rl", expiresOn: Date() + 600)
 
             let tampered = good.replacingOccurrences(of: "sp=rl", with: "sp=racwdl")
-            let tamperedError = await #expect(throws: AzFuseError.self) {
+            let tamperedError = await #expect(throws: BlobError.self) {
                 try await sasClient(emulator, keyClient, token: tampered).properties(of: "dir/blob")
             }
             #expect(tamperedError?.code == .authenticationFailed)
             #expect(tamperedError?.httpStatus == 403)
 
             let expired = try keyClient.makeContainerSAS(
-                permissions: .all, expiresOn: Date() - 60, startsOn: Date() - 3600)
-            let expiredError = await #expect(throws: AzFuseError.self) {
+                permissions: "racwdl", expiresOn: Date() - 60, startsOn: Date() - 3600)
+            let expiredError = await #expect(throws: BlobError.self) {
                 try await sasClient(emulator, keyClient, token: expired).list()
             }
             #expect(expiredError?.code == .authenticationFailed)
 
             try TestFiles.writeRandom(emulator.localPath("w"), size: 10)
             let readOnly = try sasClient(emulator, keyClient, token: good)
-            let writeError = await #expect(throws: AzFuseError.self) {
+            let writeError = await #expect(throws: BlobError.self) {
                 try await readOnly.upload(from: emulator.localPath("w"), to: "dir/new")
             }
             #expect(writeError?.code == .permissionDenied)
@@ -82,17 +83,17 @@ import Testing
     @Test func errorsNeverContainTheSignatureOrTheKey() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let keyClient = try await prepare(emulator)
-            let token = try keyClient.makeContainerSAS(permissions: .read, expiresOn: Date() + 600)
+            let token = try keyClient.makeContainerSAS(permissions: "r", expiresOn: Date() + 600)
             let signature = try #require(token.split(separator: "&").first { $0.hasPrefix("sig=") }).dropFirst(4)
             let client = try sasClient(emulator, keyClient, token: token)
-            let failures: [AzFuseError?] = [
-                await #expect(throws: AzFuseError.self) { try await client.properties(of: "missing") },
-                await #expect(throws: AzFuseError.self) { try await client.delete("dir/blob") },
-                await #expect(throws: AzFuseError.self) {
+            let failures: [BlobError?] = [
+                await #expect(throws: BlobError.self) { try await client.properties(of: "missing") },
+                await #expect(throws: BlobError.self) { try await client.delete("dir/blob") },
+                await #expect(throws: BlobError.self) {
                     try await sasClient(emulator, keyClient, token: token + "x").list()
                 },
             ]
-            let keyFailure = await #expect(throws: AzFuseError.self) { try await keyClient.properties(of: "missing") }
+            let keyFailure = await #expect(throws: BlobError.self) { try await keyClient.properties(of: "missing") }
             for error in failures + [keyFailure] {
                 let text = try #require(error).description + String(describing: error?.underlying)
                 #expect(!text.contains(signature))
@@ -106,20 +107,20 @@ import Testing
     @Test func mintingWithoutAKeyIsUnsupported() throws {
         let account = StorageAccount(accountName: "a", containerName: "c", sasToken: "sv=1&sig=abc")
         let client = try BlobClient(account: account)
-        let error = #expect(throws: AzFuseError.self) {
-            try client.makeBlobSAS(for: "b", permissions: .read, expiresOn: Date() + 60)
+        let error = #expect(throws: BlobError.self) {
+            try client.makeBlobSAS(for: "b", permissions: "r", expiresOn: Date() + 60)
         }
         #expect(error?.code == .unsupported)
-        let url = try client.authorizedURL(forBlobPrefix: "dir/sub dir/", permissions: .read)
+        let url = try client.authorizedURL(forBlobPrefix: "dir/sub dir/", permissions: "r")
         #expect(url.absoluteString == "https://a.blob.core.windows.net/c/dir/sub%20dir/?sv=1&sig=abc")
         let anonymous = try BlobClient(account: StorageAccount(accountName: "a", containerName: "c"))
-        #expect(throws: AzFuseError.self) { try anonymous.authorizedURL(forBlobPrefix: "", permissions: .read) }
+        #expect(throws: BlobError.self) { try anonymous.authorizedURL(forBlobPrefix: "", permissions: "r") }
     }
 
     @Test func authorizedURLWorksForTheContainer() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let keyClient = try await prepare(emulator)
-            let url = try keyClient.authorizedURL(forBlobPrefix: "", permissions: [.read, .list])
+            let url = try keyClient.authorizedURL(forBlobPrefix: "", permissions: "rl")
             #expect(url.query?.contains("sr=c") == true)
             #expect(url.query?.contains("sp=rl") == true)
             let listURL = URL(string: url.absoluteString + "&restype=container&comp=list")!

@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import Foundation
 import Testing
 
@@ -51,11 +52,11 @@ import Testing
             try TestFiles.writeRandom(emulator.localPath("f"), size: 10)
             _ = try await client.upload(from: emulator.localPath("f"), to: "gone")
             try await client.delete("gone")
-            let error = await #expect(throws: AzFuseError.self) { try await client.properties(of: "gone") }
+            let error = await #expect(throws: BlobError.self) { try await client.properties(of: "gone") }
             #expect(error?.code == .notFound)
             #expect(error?.httpStatus == 404)
             #expect(error?.blob?.name == "gone")
-            let deleteAgain = await #expect(throws: AzFuseError.self) { try await client.delete("gone") }
+            let deleteAgain = await #expect(throws: BlobError.self) { try await client.delete("gone") }
             #expect(deleteAgain?.code == .notFound)
             #expect(deleteAgain?.azureErrorCode == "BlobNotFound")
         }
@@ -64,7 +65,7 @@ import Testing
     @Test func creatingAnExistingContainerIsAConflict() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let client = try await emulator.makeClient()
-            let error = await #expect(throws: AzFuseError.self) { try await client.createContainer() }
+            let error = await #expect(throws: BlobError.self) { try await client.createContainer() }
             #expect(error?.code == .conflict)
             #expect(error?.azureErrorCode == "ContainerAlreadyExists")
         }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// Page-level listing: markers and page sizes.
 @Suite(.serialized) struct BlobClientPagingTests {

@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import Foundation
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
                 .init(method: "GET", container: client.account.containerName, blob: "b", status: 503, count: 100))
             try await emulator.clearRequests()
             let started = ContinuousClock.now
-            let error = await #expect(throws: AzFuseError.self) {
+            let error = await #expect(throws: BlobError.self) {
                 try await client.download("b", to: emulator.localPath("out"))
             }
             #expect(error?.code == .throttled)
@@ -42,7 +43,7 @@ import Testing
         try await BlobEmulator.withEmulator { emulator in
             let client = try await emulator.makeClient()
             try await emulator.clearRequests()
-            let error = await #expect(throws: AzFuseError.self) { try await client.properties(of: "missing") }
+            let error = await #expect(throws: BlobError.self) { try await client.properties(of: "missing") }
             #expect(error?.code == .notFound)
             let logged = try await emulator.requests()
             #expect(logged.count == 1, "\(logged)")
@@ -58,7 +59,7 @@ import Testing
             try await emulator.inject(
                 .init(method: "HEAD", container: client.account.containerName, blob: "b", status: 500, count: 100))
             try await emulator.clearRequests()
-            let error = await #expect(throws: AzFuseError.self) { try await client.properties(of: "b") }
+            let error = await #expect(throws: BlobError.self) { try await client.properties(of: "b") }
             #expect(error?.code == .serviceError)
             let attempts = try await emulator.requests().count
             #expect(attempts >= 2 && attempts < 10, "\(attempts) attempts")
@@ -70,7 +71,7 @@ import Testing
             accountName: BlobEmulator.accountName, containerName: "c", accountKey: BlobEmulator.accountKey,
             endpoint: URL(string: "http://127.0.0.1:9/devstoreaccount1"))
         let client = try BlobClient(account: account, configuration: BlobEmulator.fastConfiguration)
-        let error = await #expect(throws: AzFuseError.self) { try await client.properties(of: "b") }
+        let error = await #expect(throws: BlobError.self) { try await client.properties(of: "b") }
         #expect(error?.code == .transport)
         #expect(error?.blob?.name == "b")
     }

@@ -1,4 +1,5 @@
 import AzFuse
+import AzFuseBlobClient
 import Foundation
 import Testing
 
@@ -70,7 +71,7 @@ import Testing
             try await RawBlobRequests.putBlob(
                 emulator: emulator, container: client.account.containerName, blob: "corrupt",
                 body: TestFiles.read(emulator.localPath("in")), storedMD5: wrongMD5)
-            let error = await #expect(throws: AzFuseError.self) {
+            let error = await #expect(throws: BlobError.self) {
                 try await client.download("corrupt", to: emulator.localPath("out"))
             }
             #expect(error?.code == .integrityCheckFailed)
@@ -93,7 +94,7 @@ import Testing
 
             try await emulator.inject(
                 .init(method: "GET", container: container, blob: "t", count: 100, truncateAfterBytes: 1000))
-            let error = await #expect(throws: AzFuseError.self) {
+            let error = await #expect(throws: BlobError.self) {
                 try await client.download("t", to: emulator.localPath("out"))
             }
             #expect(error?.code == .integrityCheckFailed)
@@ -119,7 +120,7 @@ import Testing
 
             try await emulator.inject(
                 .init(method: "GET", container: container, blob: "moving", status: 412, count: 1000))
-            let error = await #expect(throws: AzFuseError.self) {
+            let error = await #expect(throws: BlobError.self) {
                 try await client.download("moving", to: emulator.localPath("out2"))
             }
             #expect(error?.code == .changedWhileReading)
@@ -145,9 +146,9 @@ import Testing
             download.cancel()
             let result = await download.result
             #expect(started.duration(to: .now) < .seconds(2), "cancellation does not wait for the 5 s response")
-            #expect(throws: AzFuseError.self) { try result.get() }
+            #expect(throws: BlobError.self) { try result.get() }
             #expect((try? result.get()) == nil)
-            if case .failure(let error as AzFuseError) = result {
+            if case .failure(let error as BlobError) = result {
                 #expect(error.code == .cancelled)
             }
             #expect(try TestFiles.names(in: emulator.scratchDirectory) == ["in"])
@@ -157,7 +158,7 @@ import Testing
     @Test func uploadOfMissingFileIsNotFound() async throws {
         try await BlobEmulator.withEmulator { emulator in
             let client = try await emulator.makeClient()
-            let error = await #expect(throws: AzFuseError.self) {
+            let error = await #expect(throws: BlobError.self) {
                 try await client.upload(from: emulator.localPath("nope"), to: "x")
             }
             #expect(error?.code == .notFound)

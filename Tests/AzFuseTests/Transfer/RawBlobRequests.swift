@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

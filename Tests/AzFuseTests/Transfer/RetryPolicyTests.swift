@@ -2,10 +2,12 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
-/// The retry policy's arithmetic, with the random source fixed: no network, no sleeping.
+/// The retry policy's arithmetic (done once, by the blob client's ``BlobRetryPolicy``), with the random source
+/// fixed: no network, no sleeping; and the library's public ``RetryPolicy``, which converts to it.
 @Suite struct RetryPolicyTests {
-    static let policy = RetryPolicy(
+    static let policy = BlobRetryPolicy(
         maxAttempts: 6, budget: .seconds(60), initialDelay: .seconds(1), maxDelay: .seconds(10))
 
     @Test func defaultsFollowAzureGuidance() {
@@ -13,11 +15,30 @@ import Testing
         #expect(policy.maxAttempts >= 10)
         #expect(policy.budget >= .seconds(60))
         #expect(TransferOptions().retry == policy)
-        #expect(BlobClient.Configuration().retry == policy)
+        #expect(BlobClient.Configuration().retry == policy.blobRetryPolicy, "the two defaults agree")
+        #expect(BlobClient.Configuration(retry: policy).retry == BlobRetryPolicy())
         #expect(RetryPolicy.retryableStatuses == [408, 429, 500, 502, 503, 504])
         for permanent in [400, 401, 403, 404, 409, 412] {
             #expect(!RetryPolicy.retryableStatuses.contains(permanent))
         }
+    }
+
+    @Test func thePublicPolicyConvertsEveryFieldAndDelegatesTheArithmetic() {
+        let policy = RetryPolicy(
+            maxAttempts: 6, budget: .seconds(50), initialDelay: .seconds(1), maxDelay: .seconds(10),
+            tryTimeout: .seconds(20), minimumThroughput: 1000)
+        let converted = policy.blobRetryPolicy
+        #expect(converted.maxAttempts == 6)
+        #expect(converted.budget == .seconds(50))
+        #expect(converted.initialDelay == .seconds(1))
+        #expect(converted.maxDelay == .seconds(10))
+        #expect(converted.tryTimeout == .seconds(20))
+        #expect(converted.minimumThroughput == 1000)
+        #expect(policy.nextDelay(afterAttempt: 3, elapsed: .zero, retryAfter: nil, random: 1) == .seconds(4))
+        #expect(policy.nextDelay(afterAttempt: 6, elapsed: .zero, retryAfter: nil, random: 1) == nil)
+        #expect(
+            RetryPolicy(maxAttempts: 0, tryTimeout: .zero, minimumThroughput: 0).blobRetryPolicy
+                == BlobRetryPolicy(maxAttempts: 0, tryTimeout: .zero, minimumThroughput: 0), "clamped alike")
     }
 
     @Test func backoffIsExponentialWithFullJitterAndCapped() {
@@ -52,18 +73,19 @@ import Testing
         #expect(
             policy.nextDelay(afterAttempt: 1, elapsed: .seconds(50), retryAfter: .seconds(5), random: 0) == .seconds(5))
         #expect(RetryPolicy(maxAttempts: 0).maxAttempts == 1)
+        #expect(BlobRetryPolicy(maxAttempts: 0).maxAttempts == 1)
     }
 
     @Test func tryTimeoutGrowsWithTheBody() {
-        let policy = RetryPolicy(tryTimeout: .seconds(30), minimumThroughput: 1 << 20)
+        let policy = BlobRetryPolicy(tryTimeout: .seconds(30), minimumThroughput: 1 << 20)
         #expect(policy.tryTimeout(bodyBytes: 0) == .seconds(30))
         #expect(policy.tryTimeout(bodyBytes: 8 << 20) == .seconds(38))
-        #expect(RetryPolicy().tryTimeout(bodyBytes: 8 << 20) > RetryPolicy().tryTimeout(bodyBytes: 0))
+        #expect(BlobRetryPolicy().tryTimeout(bodyBytes: 8 << 20) > BlobRetryPolicy().tryTimeout(bodyBytes: 0))
     }
 
     @Test func retryAfterHeadersAreParsed() {
         func parse(_ headers: [String: String], now: Date = Date(timeIntervalSince1970: 1_000_000)) -> Duration? {
-            RetryPolicy.retryAfter(header: { headers[$0] }, now: now)
+            BlobRetryPolicy.retryAfter(header: { headers[$0] }, now: now)
         }
         #expect(parse([:]) == nil)
         #expect(parse(["Retry-After": "2"]) == .seconds(2))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// Checks the Shared Key signer and SAS minting against vectors produced by the real Azure Python SDK
 /// (`Tests/AzFuseTests/Fixtures/signing-vectors.json`, or the file named by `AZFUSE_SIGNING_VECTORS`).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 /// Throttling and transient errors against the emulator: bursts are survived, the service's requested waits are
 /// honoured, permanent errors fail at once, and the budget ends retrying.
@@ -59,7 +60,7 @@ import Testing
         try await Self.withClient { emulator, client in
             try await emulator.inject(.init(status: status, count: 5, operation: "GetBlobProperties"))
             try await emulator.clearRequests()
-            let error = try await #require(throws: AzFuseError.self) { try await client.properties(of: "b") }
+            let error = try await #require(throws: BlobError.self) { try await client.properties(of: "b") }
             #expect(error.httpStatus == status)
             #expect(try await emulator.requests().count == 1)
         }
@@ -99,7 +100,7 @@ import Testing
             try await emulator.inject(.init(status: 503, count: -1, operation: "GetBlobProperties"))
             try await emulator.clearRequests()
             let started = ContinuousClock.now
-            let error = try await #require(throws: AzFuseError.self) { try await client.properties(of: "b") }
+            let error = try await #require(throws: BlobError.self) { try await client.properties(of: "b") }
             let elapsed = started.duration(to: .now)
             #expect(error.code == .throttled)
             #expect(error.message.contains("gave up after"), "\(error.message)")
@@ -116,7 +117,7 @@ import Testing
                 .init(status: 503, count: 5, operation: "GetBlobProperties", retryAfter: "30"))
             try await emulator.clearRequests()
             let started = ContinuousClock.now
-            let error = try await #require(throws: AzFuseError.self) { try await client.properties(of: "b") }
+            let error = try await #require(throws: BlobError.self) { try await client.properties(of: "b") }
             #expect(started.duration(to: .now) < .seconds(3))
             #expect(error.message.contains("asked to wait 30.0 s"), "\(error.message)")
             #expect(try await emulator.requests().count == 1)

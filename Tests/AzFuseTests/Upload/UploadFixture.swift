@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 #if canImport(Glibc)
     import Glibc
@@ -34,7 +35,7 @@ struct UploadFixture {
         defer { try? FileManager.default.removeItem(atPath: destination) }
         do {
             _ = try await client.download("azfuse_data/\(name)", to: destination)
-        } catch let error as AzFuseError where error.code == .notFound {
+        } catch let error as BlobError where error.code == .notFound {
             return nil
         }
         return try Data(contentsOf: URL(fileURLWithPath: destination))
@@ -95,9 +96,9 @@ struct UploadFixture {
     /// A SAS-only account for the fixture's container with `permissions`, optionally already expired.
     func sasAccount(_ permissions: BlobSASPermissions, expired: Bool = false) throws -> StorageAccount {
         let sas = try client.makeContainerSAS(
-            permissions: permissions, expiresOn: Date(timeIntervalSinceNow: expired ? -3600 : 3600),
+            permissions: permissions.description, expiresOn: Date(timeIntervalSinceNow: expired ? -3600 : 3600),
             startsOn: Date(timeIntervalSinceNow: -7200))
-        var account = client.account
+        var account = client.storageAccount
         account.accountKey = nil
         account.sasToken = sas
         return account
@@ -128,7 +129,7 @@ struct UploadFixture {
                         local: emulator.localPath("data"), remote: "azfuse_data", cache: emulator.localPath("cache"),
                         storageAccount: "main")
                 ],
-                storageAccounts: ["main": client.account], azcopyPath: AzCopyTestSupport.executable,
+                storageAccounts: ["main": client.storageAccount], azcopyPath: AzCopyTestSupport.executable,
                 transfer: transfer, upload: upload)
             return try await body(
                 UploadFixture(

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import AzFuse
+@testable import AzFuseBlobClient
 
 #if canImport(Glibc)
     import Glibc

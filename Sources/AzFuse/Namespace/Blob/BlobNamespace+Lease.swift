@@ -62,7 +62,7 @@ extension BlobNamespace {
 
     /// Renews the lease every `interval` until cancelled; returns the error that ended renewing, or `nil` when it
     /// was cancelled.
-    private static func renew(client: BlobClient, blobName: String, id: String, every interval: Duration) async
+    private static func renew(client: ContainerClient, blobName: String, id: String, every interval: Duration) async
         -> AzFuseError?
     {
         while true {

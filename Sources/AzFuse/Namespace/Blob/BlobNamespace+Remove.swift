@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -91,7 +92,7 @@ extension BlobNamespace {
     /// Deletes blobs, ``removalParallelism`` at a time; a blob already gone counts as deleted. The cached copies
     /// are left to the caller.
     private static func deleteBlobs(
-        _ targets: [(path: String, blobName: String)], client: BlobClient,
+        _ targets: [(path: String, blobName: String)], client: ContainerClient,
         progress: (@Sendable (TransferProgress) -> Void)?
     ) async -> [AzFuseError] {
         let total = targets.count

@@ -61,7 +61,7 @@ struct BlobNamespace: Namespace {
     }
 
     /// The native client for the blob's storage account.
-    func client() throws -> BlobClient {
+    func client() throws -> ContainerClient {
         try clients.client(for: blob.account)
     }
 

@@ -1,3 +1,4 @@
+import AzFuseBlobClient
 import Foundation
 import Synchronization
 

@@ -1,3 +1,5 @@
+import AzFuseBlobClient
+
 /// What one finished azcopy job says about each item of its batch.
 ///
 /// azcopy attributes some failures to files (`FailedTransfers`, `SkippedTransfers`, entries skipped while scanning

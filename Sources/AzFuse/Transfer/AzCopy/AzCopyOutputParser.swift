@@ -1,3 +1,4 @@
+import AzFuseBlobClient
 import Foundation
 
 /// Reads azcopy's `--output-type json` standard output line by line and keeps what the engine needs to judge a job.

@@ -1,7 +1,7 @@
-/// What a SAS minted by ``BlobClient`` allows: read, add, create, write, delete, list.
+/// What a SAS minted by AzFuse allows: read, add, create, write, delete, list.
 ///
 /// ```swift
-/// let token = try client.makeContainerSAS(permissions: [.read, .list], expiresOn: .now + 3600)
+/// let url = try File.signedURL(for: "data/report.pdf", permissions: [.read, .write], expiresIn: .seconds(600))
 /// ```
 public struct BlobSASPermissions: OptionSet, Sendable, Hashable, CustomStringConvertible {
     /// The permission bits.
