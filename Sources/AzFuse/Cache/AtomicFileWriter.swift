@@ -1,5 +1,5 @@
-import AzFuseSystem
 import AzFuseBlobClient
+import AzFuseSystem
 import Foundation
 
 #if canImport(Glibc)
