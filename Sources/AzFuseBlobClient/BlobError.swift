@@ -104,15 +104,23 @@ package struct BlobError: Error, Sendable, CustomStringConvertible {
 
     /// A one-line description: code, message, path, blob, HTTP status and Azure error code, secrets redacted.
     package var description: String {
-        var text = "\(code.rawValue): \(message)"
-        var details: [String] = []
-        if let path { details.append("path: \(path)") }
-        if let blob { details.append("blob: \(blob)") }
-        if let httpStatus { details.append("HTTP \(httpStatus)") }
-        if let azureErrorCode { details.append("Azure error: \(azureErrorCode)") }
-        if let underlying { details.append("cause: \(underlying)") }
-        if !details.isEmpty { text += " (" + details.joined(separator: "; ") + ")" }
-        return Redaction.redactSecrets(in: text)
+        Redaction.redactSecrets(
+            in: Self.describe(
+                code.rawValue, message, path: path, blob: blob.map { "\($0)" }, httpStatus: httpStatus,
+                azureErrorCode: azureErrorCode, underlying: underlying))
+    }
+
+    /// The one-line error text shared with the library's error type: `<code>: <message> (path: ...; blob: ...;
+    /// HTTP ...; Azure error: ...; cause: ...)`, leaving out what is absent. Not yet redacted.
+    package static func describe(
+        _ code: String, _ message: String, path: String?, blob: String?, httpStatus: Int?, azureErrorCode: String?,
+        underlying: (any Error)?
+    ) -> String {
+        let details = [
+            path.map { "path: \($0)" }, blob.map { "blob: \($0)" }, httpStatus.map { "HTTP \($0)" },
+            azureErrorCode.map { "Azure error: \($0)" }, underlying.map { "cause: \($0)" },
+        ].compactMap { $0 }
+        return "\(code): \(message)" + (details.isEmpty ? "" : " (" + details.joined(separator: "; ") + ")")
     }
 }
 

@@ -50,13 +50,6 @@ public struct StorageAccount: Sendable, Hashable, CustomStringConvertible, Custo
 
     /// A mirror without the secrets, so `dump()` does not print them.
     public var customMirror: Mirror {
-        Mirror(
-            self,
-            children: [
-                "accountName": accountName, "containerName": containerName,
-                "accountKey": accountKey == nil ? "nil" : Redaction.placeholder,
-                "sasToken": sasToken == nil ? "nil" : Redaction.placeholder, "endpoint": endpoint.absoluteString,
-            ]
-        )
+        Mirror(self, children: blobAccount.customMirror.children)
     }
 }

@@ -130,14 +130,9 @@ public struct AzFuseError: Error, Sendable, CustomStringConvertible {
 
     /// A one-line description: code, message, path, blob, HTTP status and Azure error code, secrets redacted.
     public var description: String {
-        var text = "\(code): \(message)"
-        var details: [String] = []
-        if let path { details.append("path: \(path)") }
-        if let blob { details.append("blob: \(blob)") }
-        if let httpStatus { details.append("HTTP \(httpStatus)") }
-        if let azureErrorCode { details.append("Azure error: \(azureErrorCode)") }
-        if let underlying { details.append("cause: \(underlying)") }
-        if !details.isEmpty { text += " (" + details.joined(separator: "; ") + ")" }
+        var text = BlobError.describe(
+            "\(code)", message, path: path, blob: blob.map { "\($0)" }, httpStatus: httpStatus,
+            azureErrorCode: azureErrorCode, underlying: underlying)
         for fileError in fileErrors { text += "\n  - " + fileError.description }
         return Redaction.redactSecrets(in: text)
     }
