@@ -83,20 +83,6 @@ enum SafePath {
         }
     }
 
-    /// Runs `body`; an ``AzFuseError`` it throws names `path` (the logical path the caller used) instead of the
-    /// folder, which its message already names.
-    static func naming<Result>(_ path: String, _ body: () throws -> Result) throws -> Result {
-        do {
-            return try body()
-        } catch var error as AzFuseError {
-            if let previous = error.path, previous != path, !error.message.contains(previous) {
-                error.message += " (local file \(previous))"
-            }
-            error.path = path
-            throw error
-        }
-    }
-
     // MARK: - Files inside trusted folders
 
     /// Whether `path` is a regular file owned by this user, strictly inside `folder`, reached from `folder` without

@@ -25,7 +25,7 @@ extension UploadService {
             try await Self.copy(localFile, to: resolved.path, permissions: .regular)
             return
         }
-        try SafePath.naming(path) {
+        try AzFuseError.naming(path) {
             try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot)
             try SafePath.verifyFolders(forFile: CacheLayout.lockPath(for: blob), inside: blob.cacheRoot)
         }
@@ -33,7 +33,7 @@ extension UploadService {
         let lock = try FileLock(path: CacheLayout.lockPath(for: blob))
         try await lock.lock()
         defer { lock.unlock() }
-        _ = try await BlobNamespace.naming(path) {
+        _ = try await AzFuseError.naming(path) {
             try await clients.client(for: blob.account).upload(from: localFile, to: blob.blobName)
         }
         do {
@@ -54,7 +54,7 @@ extension UploadService {
                 SafePath.relativeComponents(of: absolute, inside: $0).map { !$0.isEmpty } ?? false
             })
         else { return localFile }
-        try SafePath.naming(localFile) {
+        try AzFuseError.naming(localFile) {
             try SafePath.verifyFolders(forFile: absolute, inside: root, createRoot: false)
             let descriptor = try SafePath.openFile(absolute, inside: root, flags: SafePath.pathOnly)
             close(descriptor)

@@ -16,7 +16,7 @@ extension BlobNamespace {
                     return true
                 } catch let error as AzFuseError where error.code == .notFound && !created {
                     created = true
-                    _ = try await Self.naming(path) { try await client.createEmptyBlobIfMissing(blobName) }
+                    _ = try await AzFuseError.naming(path) { try await client.createEmptyBlobIfMissing(blobName) }
                 } catch let error as AzFuseError where Self.isHeldByAnother(error) {
                     return false
                 } catch var error as AzFuseError {
@@ -52,7 +52,7 @@ extension BlobNamespace {
     }
 
     func breakLease() async throws {
-        try await Self.naming(path) { try await client().breakLease(on: blob.blobName) }
+        try await AzFuseError.naming(path) { try await client().breakLease(on: blob.blobName) }
     }
 
     private static func isHeldByAnother(_ error: AzFuseError) -> Bool {

@@ -8,7 +8,7 @@ extension BlobNamespace {
     func listing(recursive: Bool) async throws -> FolderListing {
         let base = listingBase
         let prefix = blob.blobName.isEmpty ? "" : blob.blobName + "/"
-        let listed = try await Self.naming(path) {
+        let listed = try await AzFuseError.naming(path) {
             try await client().list(prefix: prefix, delimiter: recursive ? nil : "/")
         }
         var listing = FolderListing(entries: [])

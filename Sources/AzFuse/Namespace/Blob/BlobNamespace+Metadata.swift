@@ -2,7 +2,7 @@ import Foundation
 
 extension BlobNamespace {
     func metadata() async throws -> [String: String] {
-        let metadata = try await Self.naming(path) { try await client().properties(of: blob.blobName).metadata }
+        let metadata = try await AzFuseError.naming(path) { try await client().properties(of: blob.blobName).metadata }
         return Dictionary(metadata.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -20,11 +20,11 @@ extension BlobNamespace {
                     path: path)
             }
         }
-        try await Self.naming(path) { try await client().setMetadata(metadata, for: blob.blobName) }
+        try await AzFuseError.naming(path) { try await client().setMetadata(metadata, for: blob.blobName) }
     }
 
     func setAccessTier(_ tier: AccessTier) async throws {
-        try await Self.naming(path) { try await client().setAccessTier(tier, for: blob.blobName) }
+        try await AzFuseError.naming(path) { try await client().setAccessTier(tier, for: blob.blobName) }
     }
 
     func signedURL(permissions: BlobSASPermissions, expiresIn: Duration) throws -> URL {

@@ -43,7 +43,7 @@ extension BlobNamespace {
     /// cache folder except AzFuse's internal folder; an internal path itself is left alone.
     func clearCache() throws {
         // A symbolic link planted in the cache folder must not make clearing remove files elsewhere.
-        try SafePath.naming(path) {
+        try AzFuseError.naming(path) {
             if blob.relativePath.isEmpty {
                 try SafePath.verifyCacheRoot(blob.cacheRoot, create: false)
             } else {
@@ -62,7 +62,7 @@ extension BlobNamespace {
 
     /// Removes the cached copy of a blob, if there is one (a folder of the same name is left alone).
     static func removeCachedCopy(_ blob: BlobTarget, reportedPath: String) throws {
-        try SafePath.naming(reportedPath) {
+        try AzFuseError.naming(reportedPath) {
             try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot, createRoot: false)
         }
         guard unlink(blob.cachePath) != 0 else { return }
@@ -81,7 +81,7 @@ extension BlobNamespace {
         try await lock.lock()
         defer { lock.unlock() }
         do {
-            try await Self.naming(path) { try await client().delete(blob.blobName) }
+            try await AzFuseError.naming(path) { try await client().delete(blob.blobName) }
         } catch let error as AzFuseError where error.code == .notFound {
             try Self.removeCachedCopy(blob, reportedPath: path)
             throw error

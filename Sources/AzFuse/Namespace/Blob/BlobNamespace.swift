@@ -29,14 +29,14 @@ struct BlobNamespace: Namespace {
 
     func isFolder() async throws -> Bool {
         if blob.relativePath.isEmpty || pendingUploads.containsAny(under: blob) { return true }
-        return try await Self.naming(path) { try await client().hasBlobs(withPrefix: blob.blobName + "/") }
+        return try await AzFuseError.naming(path) { try await client().hasBlobs(withPrefix: blob.blobName + "/") }
     }
 
     func size() async throws -> Int64 {
         guard !pendingUploads.contains(blob) else {
             return try LocalNamespace.fileSize(blob.cachePath, reportedPath: path)
         }
-        return try await Self.naming(path) { try await client().properties(of: blob.blobName).size }
+        return try await AzFuseError.naming(path) { try await client().properties(of: blob.blobName).size }
     }
 
     func isSymbolicLink() -> Bool {
@@ -45,7 +45,7 @@ struct BlobNamespace: Namespace {
 
     func readRange(offset: Int64, length: Int) async throws -> Data {
         guard length > 0 else { return Data() }
-        return try await Self.naming(path) {
+        return try await AzFuseError.naming(path) {
             try await client().read(blob.blobName, offset: offset, length: length)
         }
     }
@@ -65,25 +65,12 @@ struct BlobNamespace: Namespace {
         try clients.client(for: blob.account)
     }
 
-    /// Runs `body`; an ``AzFuseError`` it throws is made to name `path`, the logical path the caller used.
-    static func naming<Result>(
-        _ path: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Result
-    ) async throws -> Result {
-        do {
-            return try await body()
-        } catch var error as AzFuseError {
-            if let previous = error.path, previous != path { error.message += " (local file \(previous))" }
-            error.path = path
-            throw error
-        }
-    }
-
     /// Whether the blob itself exists (or waits for its upload); a mount's own folder is never a file.
     private func isBlob() async throws -> Bool {
         if blob.relativePath.isEmpty { return false }
         if pendingUploads.contains(blob) { return true }
         do {
-            _ = try await Self.naming(path) { try await client().properties(of: blob.blobName) }
+            _ = try await AzFuseError.naming(path) { try await client().properties(of: blob.blobName) }
             return true
         } catch let error as AzFuseError where error.code == .notFound {
             return false
