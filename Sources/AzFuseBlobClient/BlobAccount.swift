@@ -36,6 +36,18 @@ package struct BlobAccount: Sendable, Hashable, CustomStringConvertible, CustomD
         self.endpoint = endpoint
     }
 
+    /// The package's one blob URL builder: the container's URL, or that of `blobName` inside it, without a query.
+    ///
+    /// Every `/`-separated segment is percent-encoded (RFC 3986 unreserved characters stay), so names with spaces,
+    /// `?`, `#`, `%` or non-ASCII characters address the right blob.
+    package func urlString(forBlob blobName: String?) -> String {
+        var base = endpoint.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        base += "/" + PercentEncoding.encodePath(containerName)
+        if let blobName { base += "/" + PercentEncoding.encodePath(blobName) }
+        return base
+    }
+
     /// The account, container and endpoint, with credentials shown only as present or absent.
     package var description: String {
         let credential =

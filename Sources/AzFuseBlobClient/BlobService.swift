@@ -42,11 +42,7 @@ struct BlobService: Sendable {
 
     /// The URL of the container, or of `blobPath` inside it, without a query.
     func resourceURLString(blobPath: String?) -> String {
-        var base = account.endpoint.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        base += "/" + PercentEncoding.encodePath(account.containerName)
-        if let blobPath { base += "/" + PercentEncoding.encodePath(blobPath) }
-        return base
+        account.urlString(forBlob: blobPath)
     }
 
     /// Sends `request`, retrying transient failures per ``BlobClient/Configuration/retry``, and returns the first
