@@ -1,3 +1,9 @@
+// The Cache folder's contract. A mapped file's local copy lives at its cache path and is either absent or
+// complete: downloads and writes land in a temporary file renamed into place. CacheStore serves hits without an
+// actor hop, downloads each miss once per process (DownloadFlights) and once across processes (FileLock), and checks
+// every cache folder before first use (CacheRootGuard, SafePath). The folder knows files and locks, not blobs or
+// uploads: transfers come from Transfer/ through the TransferScheduler, and the write path lives in Upload/.
+
 import AzFuseSystem
 import Foundation
 

@@ -1,3 +1,8 @@
+// The Configuration folder's contract: the public configuration values (AzFuseConfiguration, Mount,
+// StorageAccount) and their azfuse-compatible loading from environment variables and YAML files (parsed by the
+// AzFuseYAML target). Loading either succeeds with a complete configuration or throws invalidConfiguration naming
+// the file, line or variable; nothing here does I/O after loading.
+
 /// Everything an ``AzFuseClient`` instance needs: whether mapping is on, the mounts, the storage accounts, and where
 /// azcopy is.
 ///

@@ -1,3 +1,8 @@
+// The Errors folder's contract: AzFuseError is the one error type the library throws. Lower layers have their own
+// (SystemCallError, BlobError, YAMLError) and each is converted in exactly one place here (AzFuseError+SystemCall,
+// +Blob, +YAML); AzFuseError+Naming makes an error name the logical path the caller used. Descriptions never
+// contain secrets.
+
 import AzFuseBlobClient
 
 /// The one error type thrown by AzFuse.

@@ -1,3 +1,7 @@
+// The Facade folder's contract: the public API. File forwards each call to the current AzFuseClient; an
+// AzFuseClient method resolves the path and forwards to its namespace (Namespace/), the cache (Cache/) or the upload
+// service (Upload/). No logic lives here beyond argument checks and the cache-hit fast path of reads.
+
 import Foundation
 import Synchronization
 

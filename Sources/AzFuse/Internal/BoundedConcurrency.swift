@@ -1,3 +1,7 @@
+// The Internal folder's contract: small helpers with no knowledge of blobs or caches that the library's other
+// folders share (bounded task groups, an async semaphore, the open-file budget, file operations throwing
+// AzFuseError, folder checks that never follow symbolic links). System calls themselves live in AzFuseSystem.
+
 /// Runs an async operation for many elements, a bounded number at a time, in one task group.
 ///
 /// Every task group in AzFuse that collects per-element outcomes goes through ``concurrentMap(_:limit:onCompletion:_:)``.

@@ -1,3 +1,6 @@
+// The PathResolution folder's contract: pure, byte-exact computation from a logical path to a local file or a
+// blob and its cache file, with azfuse's mapping rules. No I/O, no network, no mutable state.
+
 /// Maps logical paths to blobs and cache files with azfuse's rules, fixing azfuse's mistakes.
 ///
 /// The rules, in order:

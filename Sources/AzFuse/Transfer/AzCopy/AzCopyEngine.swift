@@ -1,3 +1,7 @@
+// The Transfer/AzCopy folder's contract: batches through the real azcopy, one job per batch with --list-of-files and
+// JSON output, staged in the cache's staging folder and checked file by file afterwards (azcopy can report success
+// for files it skipped). Failed jobs are retried per RetryPolicy (AzCopyJobRetry).
+
 import AzFuseBlobClient
 import Foundation
 import Synchronization

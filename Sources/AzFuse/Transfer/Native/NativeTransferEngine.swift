@@ -1,3 +1,7 @@
+// The Transfer/Native folder's contract: the library's side of the AzFuseBlobClient target. ContainerClient is the
+// library's one door to the client (it takes the library's types and converts BlobError to AzFuseError once);
+// BlobClientPool keeps one client per account; NativeTransferEngine runs scheduler batches with it.
+
 /// Transfers batches through the native REST client, a bounded number of blobs at a time: downloads are streamed
 /// (large ones as parallel ranged GETs) into a temporary file in this process's staging folder, renamed onto the
 /// cache path; uploads go up as one Put

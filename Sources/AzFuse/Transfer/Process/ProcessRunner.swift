@@ -1,3 +1,7 @@
+// The Transfer/Process folder's contract: child processes without a shell, started with clone/execve like
+// posix_spawnp plus PR_SET_PDEATHSIG (they die with this process), output captured within limits, waited for off
+// the cooperative pool, SIGTERM then SIGKILL on cancellation.
+
 import Foundation
 import Synchronization
 
