@@ -10,7 +10,15 @@ package enum FileKind: Sendable, Hashable {
     case folder
     /// A symbolic link (only from `lstat`).
     case symbolicLink
-    /// Anything else: a FIFO, a socket, a device.
+    /// A FIFO (named pipe).
+    case fifo
+    /// A character device (`/dev/null`, a terminal).
+    case characterDevice
+    /// A block device (a disk).
+    case blockDevice
+    /// A Unix-domain socket.
+    case socket
+    /// A kind the mode does not name.
     case other
 
     /// The kind a `st_mode` value describes.
@@ -19,6 +27,10 @@ package enum FileKind: Sendable, Hashable {
         case S_IFREG: self = .regular
         case S_IFDIR: self = .folder
         case S_IFLNK: self = .symbolicLink
+        case S_IFIFO: self = .fifo
+        case S_IFCHR: self = .characterDevice
+        case S_IFBLK: self = .blockDevice
+        case S_IFSOCK: self = .socket
         default: self = .other
         }
     }

@@ -5,11 +5,12 @@
 // - What it does: text or a file in, a `YAMLValue` tree out (every scalar stays text; keys keep their line and
 //   column), or a `YAMLError` naming the file, line and column and saying what to do. Nothing else: it does not
 //   know what a mount or a storage account is.
-// - What it must not depend on: AzFuse or any other target of this package; only the Swift standard library,
-//   Foundation and Glibc. Errors are its own `YAMLError`; the library turns them into `AzFuseError` where it reads a
-//   configuration file.
+// - What it must not depend on: AzFuse or the blob client; only AzFuseSystem (the POSIX layer), the Swift standard
+//   library, Foundation and Glibc. Errors are its own `YAMLError`; the library turns them into `AzFuseError` where it
+//   reads a configuration file.
 // - Its API is `package`: it is not part of AzFuse's public API.
 
+import AzFuseSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -69,32 +70,36 @@ package enum YAMLReader {
     private static func readFile(at path: String) throws(YAMLError) -> Data {
         var status = stat()
         guard stat(path, &status) == 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR {
+            let failure = SystemCallError("stat", path: path)
+            if failure.isMissing {
                 throw YAMLError(file: path, "the configuration file does not exist; check the path")
             }
-            throw unreadable(path, code)
+            throw unreadable(path, failure)
         }
         try requireRegularFile(status, path: path)
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard descriptor >= 0 else { throw unreadable(path, errno) }
-        defer { close(descriptor) }
-        guard fstat(descriptor, &status) == 0 else { throw unreadable(path, errno) }
+        let descriptor: Int32
+        do throws(SystemCallError) {
+            descriptor = try Syscall.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        } catch {
+            throw unreadable(path, error)
+        }
+        defer { Syscall.closeQuietly(descriptor) }
+        do throws(SystemCallError) {
+            status = try Syscall.status(of: descriptor, path: path)
+        } catch {
+            throw unreadable(path, error)
+        }
         try requireRegularFile(status, path: path)
 
         var bytes = [UInt8](repeating: 0, count: maximumFileSize + 1)
-        var count = 0
-        while count < bytes.count {
-            let received = bytes.withUnsafeMutableBytes { buffer in
-                read(descriptor, buffer.baseAddress! + count, buffer.count - count)
-            }
-            if received > 0 {
-                count += received
-            } else if received == 0 {
-                break
-            } else if errno != EINTR {
-                throw unreadable(path, errno)
-            }
+        let received = bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(SystemCallError) in try Syscall.read(descriptor, into: buffer, path: path) }
+        }
+        let count: Int
+        do throws(SystemCallError) {
+            count = try received.get()
+        } catch {
+            throw unreadable(path, error)
         }
         guard count <= maximumFileSize else {
             throw YAMLError(
@@ -107,24 +112,24 @@ package enum YAMLReader {
     /// Throws unless `status` describes a regular file.
     private static func requireRegularFile(_ status: stat, path: String) throws(YAMLError) {
         let kind: String
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: return
-        case S_IFDIR: kind = "a directory"
-        case S_IFIFO: kind = "a FIFO (named pipe)"
-        case S_IFCHR: kind = "a character device"
-        case S_IFBLK: kind = "a block device"
-        case S_IFSOCK: kind = "a socket"
-        default: kind = "an unsupported kind of file"
+        switch FileKind(mode: status.st_mode) {
+        case .regular: return
+        case .folder: kind = "a directory"
+        case .fifo: kind = "a FIFO (named pipe)"
+        case .characterDevice: kind = "a character device"
+        case .blockDevice: kind = "a block device"
+        case .socket: kind = "a socket"
+        case .symbolicLink, .other: kind = "an unsupported kind of file"
         }
         throw YAMLError(file: path, "this is \(kind), not a configuration file; give the path of a regular YAML file")
     }
 
-    /// The error for a configuration file that exists but cannot be read.
-    private static func unreadable(_ path: String, _ code: Int32) -> YAMLError {
+    /// The error for a configuration file that exists but cannot be read; the failed call is its cause.
+    private static func unreadable(_ path: String, _ failure: SystemCallError) -> YAMLError {
         YAMLError(
             file: path,
-            "the configuration file cannot be read (\(String(cString: strerror(code)))); check its permissions",
-            underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO))
+            "the configuration file cannot be read (\(failure.reason)); check its permissions",
+            underlying: failure)
     }
 
     /// Decodes `bytes` as UTF-8, reporting the line and column of the first invalid sequence.

@@ -140,16 +140,10 @@ enum AtomicFileWriter {
 
     /// Writes all of `data` to an open file at its current offset, retrying short and interrupted writes.
     static func writeAll(_ data: Data, to descriptor: Int32, path: String) throws {
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw AzFuseError.fileSystem("writing", path: path)
-                }
-                offset += written
-            }
+        let written = data.withUnsafeBytes { buffer in
+            Result { () throws(SystemCallError) in try Syscall.write(descriptor, buffer, path: path) }
         }
+        guard case .failure(let failure) = written else { return }
+        throw AzFuseError(failure, doing: "writing")
     }
 }

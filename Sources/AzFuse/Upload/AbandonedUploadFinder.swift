@@ -127,8 +127,7 @@ struct AbandonedUploadFinder: Sendable {
             return .success(nil)
         }
         do {
-            var status = stat()
-            let isLink = lstat(record.cachePath, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK
+            let isLink = Syscall.kind(of: record.cachePath, followingLinks: false) == .symbolicLink
             let content =
                 isLink ? try FileManager.default.destinationOfSymbolicLink(atPath: record.cachePath) : target.cachePath
             if isLink {

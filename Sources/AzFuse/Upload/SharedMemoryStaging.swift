@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 import Synchronization
 
@@ -66,7 +67,7 @@ final class SharedMemoryStaging: Sendable {
     /// access for others.
     static func isPrivateFolder(_ path: String, fixingMode: Bool = false) -> Bool {
         var status = stat()
-        guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR, status.st_uid == getuid() else {
+        guard lstat(path, &status) == 0, FileKind(mode: status.st_mode) == .folder, status.st_uid == getuid() else {
             return false
         }
         let name = (path as NSString).lastPathComponent
@@ -80,8 +81,7 @@ final class SharedMemoryStaging: Sendable {
         let own = owner.withLock { $0?.path }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
             let ownerFolder = folder + "/" + name
-            var status = stat()
-            guard ownerFolder != own, lstat(ownerFolder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR,
+            guard ownerFolder != own, Syscall.kind(of: ownerFolder, followingLinks: false) == .folder,
                 let lock = try? FileLock(path: ownerFolder + "/owner.lock", create: false),
                 (try? lock.tryLock()) == true
             else { continue }

@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 import Synchronization
 
@@ -163,8 +164,7 @@ final class UploadJournal: Sendable {
         } else if snapshot != String(recordPath.dropLast(5)) + ".data" {
             return "names the snapshot \(snapshot), which is not the record's own file in the upload journal"
         }
-        var status = stat()
-        if lstat(snapshot, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+        if let kind = Syscall.kind(of: snapshot, followingLinks: false), kind != .regular {
             return "names the snapshot \(snapshot), which is not a regular file"
         }
         return nil
@@ -258,10 +258,9 @@ final class UploadJournal: Sendable {
             if let deadOwnerLock {
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: ownerFolder)) ?? []
                 where !name.hasSuffix(".json") && name != "owner.lock" {
-                    var status = stat()
-                    guard lstat(ownerFolder + "/" + name, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else {
-                        continue
-                    }
+                    guard let kind = Syscall.kind(of: ownerFolder + "/" + name, followingLinks: false),
+                        kind != .folder
+                    else { continue }
                     unlink(ownerFolder + "/" + name)
                 }
                 unlink(deadOwnerLock.path)

@@ -1,11 +1,9 @@
+import AzFuseSystem
 import Foundation
 import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
-#endif
-#if canImport(Glibc)
-    import Glibc
 #endif
 
 /// The state of one URLSession task: collects the response, streams the body to its destination, and resumes the
@@ -98,20 +96,11 @@ final class HTTPExchange: Sendable {
     }
 
     private static func write(_ data: Data, to descriptor: Int32, at offset: Int64) throws {
-        try data.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let result = pwrite(
-                    descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    let code = errno
-                    throw BlobError(
-                        .fileSystem, "could not write the download to disk: \(String(cString: strerror(code)))")
-                }
-                done += result
-            }
+        let written = data.withUnsafeBytes { buffer in
+            Result { () throws(SystemCallError) in try Syscall.write(descriptor, buffer, at: offset) }
         }
+        guard case .failure(let failure) = written else { return }
+        throw BlobError(.fileSystem, "could not write the download to disk: \(failure.reason)")
     }
 }
 

@@ -66,11 +66,11 @@ extension BlobNamespace {
             try SafePath.verifyFolders(forFile: blob.cachePath, inside: blob.cacheRoot, createRoot: false)
         }
         guard unlink(blob.cachePath) != 0 else { return }
-        let code = errno
-        guard code != ENOENT, code != EISDIR else { return }
+        let failure = SystemCallError("unlink", path: blob.cachePath)
+        guard failure.code != ENOENT, failure.code != EISDIR else { return }
         throw AzFuseError(
             .fileSystem,
-            "the cached copy \(blob.cachePath) is stale and could not be removed: \(String(cString: strerror(code))); "
+            "the cached copy \(blob.cachePath) is stale and could not be removed: \(failure.reason); "
                 + "remove it by hand so that reads fetch the blob", path: reportedPath)
     }
 

@@ -37,10 +37,9 @@ extension LocalNamespace {
                 let path = FolderListing.join(folder, relative)
                 var status = stat()
                 guard stat(path, &status) == 0 else { continue }
-                let isDirectory = status.st_mode & S_IFMT == S_IFDIR
+                let isDirectory = FileKind(mode: status.st_mode) == .folder
                 if recursive && isDirectory {
-                    var linkStatus = stat()
-                    if lstat(path, &linkStatus) == 0 && linkStatus.st_mode & S_IFMT == S_IFDIR {
+                    if Syscall.kind(of: path, followingLinks: false) == .folder {
                         pending.append(relative)
                     }
                     continue

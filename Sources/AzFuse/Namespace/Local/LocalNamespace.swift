@@ -30,8 +30,7 @@ struct LocalNamespace: Namespace {
     }
 
     func isSymbolicLink() -> Bool {
-        var status = stat()
-        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK
+        Syscall.kind(of: path, followingLinks: false) == .symbolicLink
     }
 
     func remove() throws {
@@ -110,12 +109,10 @@ struct LocalNamespace: Namespace {
     /// What is at a local path (following symbolic links): a regular file, a folder, or `nil` for nothing or
     /// anything else.
     static func kind(of path: String) -> FolderEntry.Kind? {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: return .file
-        case S_IFDIR: return .folder
-        default: return nil
+        switch Syscall.kind(of: path) {
+        case .regular: .file
+        case .folder: .folder
+        default: nil
         }
     }
 

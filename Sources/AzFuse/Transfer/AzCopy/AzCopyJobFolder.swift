@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 import Glibc
 
@@ -39,11 +40,11 @@ struct AzCopyJobFolder: Sendable {
         free(resolved)
         let folder = AzCopyJobFolder(root: base + "/azcopy-" + UUID().uuidString.lowercased())
         for path in [folder.root, folder.staging, folder.logs, folder.plans] where mkdir(path, 0o700) != 0 {
-            let code = errno
+            let failure = SystemCallError("mkdir", path: path)
             folder.remove()
             throw AzFuseError(
                 .fileSystem,
-                "cannot create a private azcopy job folder: \(String(cString: strerror(code)))",
+                "cannot create a private azcopy job folder: \(failure.reason)",
                 path: path
             )
         }

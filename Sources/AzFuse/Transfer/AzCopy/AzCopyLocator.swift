@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Glibc
 
 /// Finds the azcopy executable.
@@ -44,8 +45,7 @@ enum AzCopyLocator {
 
     /// Whether `path` is a regular file (after following symbolic links) that this process may execute.
     static func isExecutableFile(_ path: String) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        guard Syscall.kind(of: path) == .regular else { return false }
         return access(path, X_OK) == 0
     }
 }

@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Foundation
 import Glibc
 
@@ -8,12 +9,12 @@ enum LocalFiles {
     /// Parent folders of `destination` are created. On the same file system this is one `rename(2)`; across file
     /// systems the file is first copied to a hidden temporary name next to `destination`, then renamed.
     ///
-    /// - Throws: ``AzFuseError`` with code `.fileSystem`.
+    /// - Throws: ``AzFuseError`` (the system-call factory's code, usually `.fileSystem`).
     static func moveAtomically(from source: String, to destination: String) throws {
         try createParentFolders(of: destination)
         if rename(source, destination) == 0 { return }
-        let code = errno
-        guard code == EXDEV else { throw error(code, "cannot move the downloaded file into place", path: destination) }
+        let failure = SystemCallError("rename", path: destination)
+        guard failure.code == EXDEV else { throw AzFuseError(failure, doing: "moving the downloaded file into place") }
         let directory = (destination as NSString).deletingLastPathComponent
         let name = (destination as NSString).lastPathComponent
         let temporary = directory + "/." + name + ".azfuse-" + UUID().uuidString.lowercased()
@@ -29,9 +30,9 @@ enum LocalFiles {
             )
         }
         guard rename(temporary, destination) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw error(code, "cannot move the downloaded file into place", path: destination)
+            let failure = SystemCallError("rename", path: destination)
+            Syscall.removeQuietly(temporary)
+            throw AzFuseError(failure, doing: "moving the downloaded file into place")
         }
         unlink(source)
     }
@@ -39,15 +40,14 @@ enum LocalFiles {
     /// Makes `link` name the same file as `source`: a hard link, or a copy when a hard link is impossible (another
     /// file system, a link-count limit, a file system without hard links).
     ///
-    /// - Throws: ``AzFuseError`` with code `.notFound` if `source` does not exist, `.invalidArgument` if it is not a
-    ///   regular file, `.fileSystem` otherwise.
+    /// - Throws: ``AzFuseError`` with code `.notFound` if `source` does not exist, `.permissionDenied` if it cannot be
+    ///   examined, `.invalidArgument` if it is not a regular file, `.fileSystem` otherwise.
     static func linkOrCopy(_ source: String, to link: String) throws {
         var info = stat()
         guard stat(source, &info) == 0 else {
-            let code = errno
-            throw error(code, "cannot read the file to upload", path: source, notFound: code == ENOENT)
+            throw AzFuseError(SystemCallError("stat", path: source), doing: "reading the file to upload")
         }
-        guard info.st_mode & S_IFMT == S_IFREG else {
+        guard FileKind(mode: info.st_mode) == .regular else {
             throw AzFuseError(.invalidArgument, "only regular files can be uploaded", path: source)
         }
         try createParentFolders(of: link)
@@ -62,7 +62,7 @@ enum LocalFiles {
     /// The size of the regular file at `path`, or nil if there is none.
     static func regularFileSize(at path: String) -> Int64? {
         var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard lstat(path, &info) == 0, FileKind(mode: info.st_mode) == .regular else { return nil }
         return Int64(info.st_size)
     }
 
@@ -75,14 +75,5 @@ enum LocalFiles {
         } catch {
             throw AzFuseError(.fileSystem, "cannot create the folder", path: parent, underlying: error)
         }
-    }
-
-    private static func error(_ code: Int32, _ message: String, path: String, notFound: Bool = false) -> AzFuseError {
-        AzFuseError(
-            notFound ? .notFound : .fileSystem,
-            "\(message): \(String(cString: strerror(code)))",
-            path: path,
-            underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
-        )
     }
 }

@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Glibc
 
 /// Starts a child process the way `posix_spawnp` does, and ties its life to the thread that starts it.
@@ -104,8 +105,8 @@ enum ChildLauncher {
         pthread_sigmask(SIG_SETMASK, &previous, nil)
         guard pid > 0 else { throw Failure(step: nil, code: cloneError) }
         if plan.pointee.failedStep != 0 {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            // Parent side: the child has exited (it never reached `execve`), so this reaps it.
+            _ = try? Syscall.wait(for: pid)
             throw Failure(step: Step(rawValue: plan.pointee.failedStep), code: plan.pointee.failure)
         }
         return pid

@@ -1,3 +1,4 @@
+import AzFuseSystem
 import Dispatch
 import Foundation
 import Glibc
@@ -101,7 +102,7 @@ final class ChildProcess: Sendable {
                 onStandardOutputLine: onStandardOutputLine
             ) { completion(.success($0)) }
             var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
+            _ = Syscall.retryingInterrupts { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
             child.exited.withLock { $0 = true }
             var byte: UInt8 = 1
             _ = write(wakePipe.write, &byte, 1)
@@ -116,7 +117,7 @@ final class ChildProcess: Sendable {
     /// The error for a child that could not be started.
     private static func startError(_ error: any Error, command: ProcessRunner.Command) -> any Error {
         guard let failure = error as? ChildLauncher.Failure else { return error }
-        let reason = String(cString: strerror(failure.code))
+        let reason = SystemCallError("execve", code: failure.code).reason
         let step: String
         switch failure.step {
         case .execute, nil: step = ""
@@ -144,8 +145,7 @@ final class ChildProcess: Sendable {
             var output = BoundedOutputCapture(limit: outputCaptureLimit, lineHandler: onStandardOutputLine)
             var errors = BoundedOutputCapture(limit: outputCaptureLimit, lineHandler: nil)
             Self.readUntilExit(stdout: stdout, stderr: stderr, wake: wake, output: &output, errors: &errors)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            let status = (try? Syscall.wait(for: pid)) ?? 0
             Self.closeAll([stdout, stderr, wake])
             completion(
                 ProcessRunner.Result(
@@ -177,11 +177,7 @@ final class ChildProcess: Sendable {
                 pollfd(fd: stderrOpen ? stderr : -1, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
             ]
-            let ready = poll(&fds, nfds_t(fds.count), -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                return
-            }
+            guard Syscall.retryingInterrupts({ poll(&fds, nfds_t(fds.count), -1) }) >= 0 else { return }
             if fds[0].revents != 0 { stdoutOpen = readOnce(stdout, into: &output, buffer: buffer) }
             if fds[1].revents != 0 { stderrOpen = readOnce(stderr, into: &errors, buffer: buffer) }
             if fds[2].revents != 0 {
@@ -199,15 +195,12 @@ final class ChildProcess: Sendable {
         into capture: inout BoundedOutputCapture,
         buffer: UnsafeMutableRawBufferPointer
     ) -> Bool {
-        while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
-            if count > 0 {
-                capture.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                return true
-            }
-            if count < 0, errno == EINTR { continue }
-            return count < 0 && errno == EAGAIN
+        let count = Syscall.retryingInterrupts { read(fd, buffer.baseAddress, buffer.count) }
+        if count > 0 {
+            capture.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            return true
         }
+        return count < 0 && errno == EAGAIN
     }
 
     /// Reads from `fd` until it would block or ends.
@@ -218,14 +211,9 @@ final class ChildProcess: Sendable {
     ) {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
-            if count > 0 {
-                capture.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            } else if count < 0, errno == EINTR {
-                continue
-            } else {
-                return
-            }
+            let count = Syscall.retryingInterrupts { read(fd, buffer.baseAddress, buffer.count) }
+            guard count > 0 else { return }
+            capture.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
     }
 
@@ -237,7 +225,7 @@ final class ChildProcess: Sendable {
             let code = errno
             throw AzFuseError(
                 .transferFailed,
-                "cannot create a pipe for a child process: \(String(cString: strerror(code)))",
+                "cannot create a pipe for a child process: \(SystemCallError("pipe2", code: code).reason)",
                 underlying: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
             )
         }
