@@ -54,14 +54,14 @@ import Testing
     @Test func cancellingTheBodyReleasesTheLease() async throws {
         try await MetadataFixture.with { fixture in
             let path = fixture.logical("cancel.lock")
-            let entered = LockedValue(false)
+            let entered = TestEvent()
             let holder = Task {
                 try await fixture.fuse.withLease(on: path) {
-                    entered.withLock { $0 = true }
-                    try await Task.sleep(for: .seconds(60))
+                    entered.signal()
+                    try await Task.sleep(for: .seconds(60))  // held until the test cancels it
                 }
             }
-            while !entered.value { try await Task.sleep(for: .milliseconds(20)) }
+            try await entered.wait()
             holder.cancel()
             let started = ContinuousClock.now
             await #expect(throws: CancellationError.self) { try await holder.value }

@@ -76,13 +76,15 @@ import Testing
                     throw Failure()
                 }
             }
+            let entered = TestEvent()
             let task = Task {
                 try await fuse.open(path, .write) { handle in
                     handle.write(Data("cancelled".utf8))
-                    try await Task.sleep(for: .seconds(30))
+                    entered.signal()
+                    try await Task.sleep(for: .seconds(30))  // held until the test cancels it
                 }
             }
-            try await Task.sleep(for: .milliseconds(50))
+            try await entered.wait()
             task.cancel()
             let started = ContinuousClock.now
             await #expect(throws: CancellationError.self) { try await task.value }
