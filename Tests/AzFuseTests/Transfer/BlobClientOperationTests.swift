@@ -6,7 +6,7 @@ import Testing
 /// Properties, listing, deletion and container creation against the emulator.
 @Suite(.serialized) struct BlobClientOperationTests {
     @Test func propertiesReportSizeMD5TypeAndMetadata() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             let data = try TestFiles.writeRandom(emulator.localPath("f"), size: 1000)
             let uploaded = try await client.upload(
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func listFollowsPagesAndFoldsPrefixes() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             try TestFiles.writeRandom(emulator.localPath("f"), size: 10)
             let names = ["a/1", "a/2", "a/b/3", "a/b/4", "a/c/5", "b/6", "top"]
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func deleteThenNotFound() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             try TestFiles.writeRandom(emulator.localPath("f"), size: 10)
             _ = try await client.upload(from: emulator.localPath("f"), to: "gone")
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func creatingAnExistingContainerIsAConflict() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             let error = await #expect(throws: BlobError.self) { try await client.createContainer() }
             #expect(error?.code == .conflict)

@@ -6,7 +6,7 @@ import Testing
 /// Retries: transient statuses are retried with backoff up to the limit, other 4xx are not.
 @Suite(.serialized) struct BlobClientRetryTests {
     @Test func transient503sAreRetriedUntilSuccess() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             try TestFiles.writeRandom(emulator.localPath("in"), size: 100)
             _ = try await client.upload(from: emulator.localPath("in"), to: "b")
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func persistent503sFailAsThrottledAfterTheAttemptLimit() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             try await emulator.inject(
                 .init(method: "GET", container: client.account.containerName, blob: "b", status: 503, count: 100))
@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func notFoundIsNotRetried() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             try await emulator.clearRequests()
             let error = await #expect(throws: BlobError.self) { try await client.properties(of: "missing") }
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func retriesStopAtTheBudget() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let policy = RetryPolicy(
                 maxAttempts: 50, budget: .milliseconds(150), initialDelay: .milliseconds(40),
                 maxDelay: .milliseconds(40))

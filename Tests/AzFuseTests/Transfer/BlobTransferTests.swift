@@ -11,7 +11,7 @@ import Testing
         uploadBlockSize: 64 << 10, parallelism: 4)
 
     @Test func smallRoundTripStoresAndVerifiesMD5() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             let data = try TestFiles.writeRandom(emulator.localPath("in"), size: 5000)
             let uploaded = try await client.upload(from: emulator.localPath("in"), to: "dir/ünï côde?#%.bin")
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func emptyBlobRoundTrip() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             try TestFiles.writeRandom(emulator.localPath("in"), size: 0)
             _ = try await client.upload(from: emulator.localPath("in"), to: "empty")
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func largeTransfersUseBlocksAndParallelRanges() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.smallChunks)
             let size = (1 << 20) + 12_345
             let data = try TestFiles.writeRandom(emulator.localPath("in"), size: size)
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func wrongStoredMD5FailsAndLeavesNoFile() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.smallChunks)
             try TestFiles.writeRandom(emulator.localPath("in"), size: 300_000)
             try TestFiles.writeRandom(emulator.localPath("other"), size: 10, seed: 7)
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func truncatedBodiesAreRetriedThenReportedAsIntegrityFailures() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.smallChunks)
             let data = try TestFiles.writeRandom(emulator.localPath("in"), size: 200_000)
             _ = try await client.upload(from: emulator.localPath("in"), to: "t")
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func blobChangingMidDownloadRestartsOnceThenGivesUp() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.smallChunks)
             let data = try TestFiles.writeRandom(emulator.localPath("in"), size: 300_000)
             _ = try await client.upload(from: emulator.localPath("in"), to: "moving")
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func cancellationRemovesTheTemporaryFile() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.smallChunks)
             try TestFiles.writeRandom(emulator.localPath("in"), size: 1 << 20)
             _ = try await client.upload(from: emulator.localPath("in"), to: "slow")
@@ -156,7 +156,7 @@ import Testing
     }
 
     @Test func uploadOfMissingFileIsNotFound() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             let error = await #expect(throws: BlobError.self) {
                 try await client.upload(from: emulator.localPath("nope"), to: "x")

@@ -16,7 +16,7 @@ import Testing
 
     @Test(arguments: ["PutBlob", "PutBlock", "PutBlockList"])
     func uploadsRecoverWithTheWholeBody(operation: String) async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.configuration)
             // Warm the pool: earlier requests leave idle connections a retry could pick up.
             try TestFiles.writeRandom(emulator.localPath("warm"), size: 1000, seed: 1)
@@ -43,7 +43,7 @@ import Testing
 
     @Test(arguments: ["GetBlob", "GetBlobProperties", "ListBlobs"])
     func readsRecover(operation: String) async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.configuration)
             let data = try TestFiles.writeRandom(emulator.localPath("in"), size: 300_000, seed: 9)
             _ = try await client.upload(from: emulator.localPath("in"), to: "down")
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func aBodyCutShortIsFetchedAgain() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: Self.configuration)
             let data = try TestFiles.writeRandom(emulator.localPath("in"), size: 300_000, seed: 3)
             _ = try await client.upload(from: emulator.localPath("in"), to: "cut")

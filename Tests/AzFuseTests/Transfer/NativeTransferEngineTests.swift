@@ -7,7 +7,7 @@ import Testing
 /// release by `scripts/test.sh`, where a misplaced outcome would be silent).
 @Suite struct NativeTransferEngineTests {
     @Test func downloadOutcomesArriveAtTheirBlobsPositions() async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient()
             let environment = try CrossProcessCacheTests.writeConfiguration(
                 emulator, container: client.account.containerName)

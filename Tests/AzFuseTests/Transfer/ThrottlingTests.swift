@@ -15,7 +15,7 @@ import Testing
     static func withClient(
         _ policy: RetryPolicy = quickRetries, _ body: (BlobEmulator, BlobClient) async throws -> Void
     ) async throws {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator { emulator in
             let client = try await emulator.makeClient(configuration: BlobClient.Configuration(retry: policy))
             try await body(emulator, client)
         }

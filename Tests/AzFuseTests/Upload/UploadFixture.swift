@@ -114,9 +114,10 @@ struct UploadFixture {
     static func with<Result>(
         upload: UploadOptions = UploadFixture.defaultUpload,
         transfer: TransferOptions = TransferOptions(engine: .native),
+        suite: String = #fileID,
         _ body: (UploadFixture) async throws -> Result
     ) async throws -> Result {
-        try await BlobEmulator.withEmulator { emulator in
+        try await BlobEmulator.withSharedEmulator(suite: suite) { emulator in
             let client = try await emulator.makeClient()
             let sharedMemory = "/dev/shm/azfuse-tests-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: sharedMemory, withIntermediateDirectories: true)
