@@ -249,6 +249,7 @@ private actor SharedEmulators {
     }
 
     private func start() async throws -> Int {
+        Self.removeLeftovers()
         let data = FileManager.default.temporaryDirectory.appendingPathComponent(
             "azfuse-shared-emulator-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
@@ -256,6 +257,19 @@ private actor SharedEmulators {
             script: BlobEmulator.scriptPath(), dataDirectory: data.path, exitsWithParent: true)
         processes.append(process)
         return try await process.readPort()
+    }
+
+    /// Removes the data folders of shared emulators whose test process has exited (each exits with its parent and
+    /// cannot remove its own folder).
+    private static func removeLeftovers() {
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] {
+            let parts = name.split(separator: "-")
+            guard name.hasPrefix("azfuse-shared-emulator-"), parts.count > 3, let pid = pid_t(parts[3]),
+                pid != getpid(), Glibc.kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
     }
 }
 
