@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import AzFuse
@@ -71,52 +70,29 @@ import Testing
 @Suite struct SharedDownloadTests {
     struct Failure: Error, Equatable {}
 
-    /// A gate the download waits on, so a test decides when it ends; reports when the download is waiting.
-    final class Gate: Sendable {
-        private let state = Mutex<(open: Bool, waiting: Bool, waiters: [CheckedContinuation<Void, Never>])>(
-            (false, false, []))
-
-        var isWaiting: Bool { state.withLock { $0.waiting } }
-
-        func open() {
-            let waiters = state.withLock { state in
-                state.open = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
-        }
-
-        func wait() async throws {
-            await withCheckedContinuation { continuation in
-                let isOpen = state.withLock { state in
-                    state.waiting = true
-                    if !state.open { state.waiters.append(continuation) }
-                    return state.open
-                }
-                if isOpen { continuation.resume() }
-            }
-            try Task.checkCancellation()
-        }
-    }
-
     static func store() throws -> CacheStore {
         try AzFuseClient(configuration: AzFuseConfiguration(isEnabled: false, baseFolder: "/")).cacheStore
     }
 
-    /// Polls observed state (no fixed delay): yields until `condition` holds, failing after 10 s.
+    /// Waits (on observed state) until `condition` holds, failing after 30 s.
     static func until(_ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while await !condition() {
-            guard ContinuousClock.now < deadline else { throw Failure() }
-            try await Task.sleep(for: .milliseconds(1))
+        guard try await Polling.until({ await condition() }) else { throw Failure() }
+    }
+
+    /// A download that waits for `gate` and records in `cancelled` whether it was cancelled while waiting.
+    static func gated(by gate: TestEvent, cancelled: LockedValue<Bool>) -> @Sendable () async throws -> Void {
+        {
+            do { try await gate.wait() } catch {
+                cancelled.withLock { $0 = true }
+                throw error
+            }
         }
     }
 
     @Test func concurrentCallersShareOneDownload() async throws {
         let store = try Self.store()
         let runs = LockedValue(0)
-        let gate = Gate()
+        let gate = TestEvent()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<50 {
                 group.addTask {
@@ -127,7 +103,7 @@ import Testing
                 }
             }
             try await Self.until { await store.waitingCallers(for: "k") == 50 }
-            gate.open()
+            gate.signal()
             try await group.waitForAll()
         }
         #expect(runs.value == 1)
@@ -136,53 +112,42 @@ import Testing
 
     @Test func errorsReachEveryCaller() async throws {
         let store = try Self.store()
-        let gate = Gate()
+        let gate = TestEvent()
         let download: @Sendable () async throws -> Void = {
             try await gate.wait()
             throw Failure()
         }
         let tasks = (0..<5).map { _ in Task { try await store.shareDownload("k", download) } }
         try await Self.until { await store.waitingCallers(for: "k") == 5 }
-        gate.open()
+        gate.signal()
         for task in tasks { await #expect(throws: Failure.self) { try await task.value } }
     }
 
     @Test func aCancelledCallerLeavesAtOnceAndTheOthersStillGetTheOutcome() async throws {
         let store = try Self.store()
-        let gate = Gate()
+        let gate = TestEvent()
         let downloadCancelled = LockedValue(false)
-        let download: @Sendable () async throws -> Void = {
-            do { try await gate.wait() } catch {
-                downloadCancelled.withLock { $0 = true }
-                throw error
-            }
-        }
+        let download = Self.gated(by: gate, cancelled: downloadCancelled)
         let staying = Task { try await store.shareDownload("k", download) }
         let leaving = Task { try await store.shareDownload("k", download) }
         try await Self.until { await store.waitingCallers(for: "k") == 2 }
         leaving.cancel()
         await #expect(throws: CancellationError.self) { try await leaving.value }
         #expect(await store.waitingCallers(for: "k") == 1)
-        gate.open()
+        gate.signal()
         try await staying.value
         #expect(downloadCancelled.value == false)
     }
 
     @Test func theDownloadIsCancelledWhenTheLastCallerLeaves() async throws {
         let store = try Self.store()
-        let gate = Gate()
+        let gate = TestEvent()
         let downloadCancelled = LockedValue(false)
-        let download: @Sendable () async throws -> Void = {
-            do { try await gate.wait() } catch {
-                downloadCancelled.withLock { $0 = true }
-                throw error
-            }
-        }
+        let download = Self.gated(by: gate, cancelled: downloadCancelled)
         let tasks = (0..<3).map { _ in Task { try await store.shareDownload("k", download) } }
-        try await Self.until { await store.waitingCallers(for: "k") == 3 && gate.isWaiting }
+        try await Self.until { await store.waitingCallers(for: "k") == 3 }
         for task in tasks { task.cancel() }
         for task in tasks { await #expect(throws: CancellationError.self) { try await task.value } }
-        gate.open()  // the cancelled download wakes, sees its cancellation and throws
         try await Self.until { downloadCancelled.value }
         #expect(await store.downloadsInProgress == 0)
         try await store.shareDownload("k") {}
